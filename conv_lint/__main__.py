@@ -1,0 +1,3 @@
+from conv_lint.cli import main
+
+raise SystemExit(main())

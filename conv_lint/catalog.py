@@ -1,0 +1,459 @@
+"""The convolution APIs conv-lint knows, and the defaults each one fills in, as data.
+
+Every value here was read off the installed framework (``inspect.signature`` and small
+experiments; see ``tests/test_catalog_truth.py``, which fails when a release changes one).
+Adding an API is one entry in ``APIS``: the analyzer, rules, reports and flake8 plugin are
+all driven from this table.
+
+This module imports nothing beyond the standard library: ``check`` and the flake8 plugin
+must start fast and never pull in TensorFlow, JAX or NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# The hazards a default can carry. Each rule in ``conv_lint.rules`` covers exactly one.
+PADDING = "padding"
+KERNEL_INIT = "kernel_init"
+BIAS_INIT = "bias_init"
+LAYOUT = "layout"
+CONVOLVE_MODE = "convolve_mode"
+
+# Which ecosystem an API belongs to: a message contrasts a default with the other side.
+TENSORFLOW = "tensorflow"
+JAX = "jax"
+TORCH = "torch"
+NUMPY = "numpy"
+
+
+@dataclass(frozen=True)
+class Default:
+    """One parameter whose default carries a hazard.
+
+    ``value`` is the default as the signature shows it (``'valid'``, ``None``);
+    ``means`` is what that default does, in words the message can use (``channels-last``),
+    and ``kind`` is a short canonical token so defaults from different frameworks can be
+    compared (``valid`` vs ``same``). ``param`` is None when the behaviour is fixed and
+    no argument can set it (``lax.conv`` is always channels-first).
+    """
+
+    hazard: str
+    param: str | None
+    value: str
+    kind: str
+    means: str = ""
+    # The API a message should contrast with, when the generic choice would be less useful.
+    contrast: str | None = None
+
+
+@dataclass(frozen=True)
+class ConvAPI:
+    """A convolution callable and how its arguments bind.
+
+    ``positional`` lists the parameters that may be passed by position, in order
+    (``self`` left out); ``keyword_only`` those after ``*``. ``bias_switch`` names the
+    argument that turns the bias off (``use_bias=False``), so no bias-initializer finding
+    is made for a call without a bias.
+    """
+
+    names: tuple[str, ...]
+    side: str
+    positional: tuple[str, ...]
+    keyword_only: tuple[str, ...] = ()
+    defaults: tuple[Default, ...] = ()
+    bias_switch: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The canonical qualified name, used in messages."""
+        return self.names[0]
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return self.positional + self.keyword_only
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """How another framework fills the same hazard in, for the second half of a message."""
+
+    api: str
+    side: str
+    value: str
+    kind: str
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _names(prefixes: tuple[str, ...], leaves: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}.{leaf}" for leaf in leaves.split() for prefix in prefixes)
+
+
+LAX_GENERAL = "jax.lax.conv_general_dilated"
+
+# `tf.keras` is Keras 3 in TensorFlow 2.16+ (`tf.keras.layers.Conv1D is keras.layers.Conv1D`);
+# `tf_keras` is the Keras 2 package, whose conv layers take the same arguments in the same order.
+KERAS_LAYERS = ("keras.layers", "tensorflow.keras.layers", "tf_keras.layers")
+
+_KERAS_PADDING = Default(PADDING, "padding", "'valid'", "valid")
+_KERAS_LAYOUT = Default(
+    LAYOUT,
+    "data_format",
+    "None",
+    "channels_last",
+    "keras.config.image_data_format(), 'channels_last' unless configured",
+)
+_KERAS_BIAS = Default(BIAS_INIT, "bias_initializer", "'zeros'", "zeros")
+
+
+def _keras_init(param: str) -> Default:
+    return Default(KERNEL_INIT, param, "'glorot_uniform'", "glorot_uniform")
+
+
+_KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"), _KERAS_BIAS)
+
+
+def _keras(leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_CONV) -> ConvAPI:
+    return ConvAPI(
+        names=_names(KERAS_LAYERS, leaves),
+        side=TENSORFLOW,
+        positional=_split(positional),
+        defaults=defaults,
+        bias_switch="use_bias",
+    )
+
+
+_FLAX_CONV = (
+    Default(PADDING, "padding", "'SAME'", "same"),
+    Default(KERNEL_INIT, "kernel_init", "lecun_normal()", "lecun_normal"),
+    Default(BIAS_INIT, "bias_init", "zeros", "zeros"),
+)
+_HAIKU_INIT = (
+    Default(KERNEL_INIT, "w_init", "None", "truncated_normal", "TruncatedNormal(1/sqrt(fan_in))"),
+    Default(BIAS_INIT, "b_init", "None", "zeros", "zeros"),
+)
+
+
+def _haiku(leaf: str, positional: str, data_format: str) -> ConvAPI:
+    return ConvAPI(
+        names=(f"haiku.{leaf}",),
+        side=JAX,
+        positional=_split(positional),
+        defaults=(
+            Default(PADDING, "padding", "'SAME'", "same"),
+            *_HAIKU_INIT,
+            Default(
+                LAYOUT, "data_format", f"'{data_format}'", "channels_last", "channels-last", LAX_GENERAL
+            ),
+        ),
+        bias_switch="with_bias",
+    )
+
+
+_HAIKU_CONV = "output_channels kernel_shape stride rate padding with_bias w_init b_init data_format"
+_HAIKU_TRANSPOSE = (
+    "output_channels kernel_shape stride output_shape padding with_bias w_init b_init data_format"
+)
+_HAIKU_DEPTHWISE = "channel_multiplier kernel_shape stride rate padding with_bias w_init b_init data_format"
+
+_EQX_CONV = "in_channels out_channels kernel_size stride padding dilation groups use_bias padding_mode dtype"
+_EQX_TRANSPOSE = (
+    "in_channels out_channels kernel_size stride output_padding padding dilation groups use_bias"
+    " padding_mode dtype"
+)
+_TORCH_CONV = (
+    "in_channels out_channels kernel_size stride padding dilation groups bias padding_mode device dtype"
+)
+
+
+def _zero_padding(side: str, names: tuple[str, ...], positional: str, value: str, **kw) -> ConvAPI:
+    return ConvAPI(
+        names=names,
+        side=side,
+        positional=_split(positional),
+        defaults=(Default(PADDING, "padding", value, "valid"),),
+        **kw,
+    )
+
+
+def _lax_fixed_layout(name: str, positional: str) -> ConvAPI:
+    return ConvAPI(
+        names=(f"jax.lax.{name}",),
+        side=JAX,
+        positional=_split(positional),
+        defaults=(Default(LAYOUT, None, "NC...", "channels_first", "always channels-first (N,C,...)/(O,I,...)"),),
+    )
+
+
+def _convolve(names: tuple[str, ...], side: str, positional: str, keyword_only: str = "") -> ConvAPI:
+    return ConvAPI(
+        names=names,
+        side=side,
+        positional=_split(positional),
+        keyword_only=_split(keyword_only),
+        defaults=(Default(CONVOLVE_MODE, "mode", "'full'", "full", "output length n+k-1"),),
+    )
+
+
+_KERAS_CONV_ARGS = (
+    "filters kernel_size strides padding data_format dilation_rate groups activation use_bias"
+    " kernel_initializer bias_initializer"
+)
+_KERAS_TRANSPOSE_ARGS = (
+    "filters kernel_size strides padding output_padding data_format dilation_rate activation use_bias"
+    " kernel_initializer bias_initializer"
+)
+# Conv3DTranspose puts data_format before output_padding, unlike the 1D and 2D layers.
+_KERAS_TRANSPOSE_3D_ARGS = (
+    "filters kernel_size strides padding data_format output_padding dilation_rate activation use_bias"
+    " kernel_initializer bias_initializer"
+)
+
+APIS: tuple[ConvAPI, ...] = (
+    # Keras (also reached as tf.keras and tf_keras).
+    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS),
+    _keras("Conv2D Convolution2D", _KERAS_CONV_ARGS),
+    _keras("Conv3D Convolution3D", _KERAS_CONV_ARGS),
+    _keras("Conv1DTranspose Convolution1DTranspose", _KERAS_TRANSPOSE_ARGS),
+    _keras("Conv2DTranspose Convolution2DTranspose", _KERAS_TRANSPOSE_ARGS),
+    _keras("Conv3DTranspose Convolution3DTranspose", _KERAS_TRANSPOSE_3D_ARGS),
+    _keras(
+        "SeparableConv1D SeparableConvolution1D",
+        "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation"
+        " use_bias depthwise_initializer pointwise_initializer bias_initializer",
+        (
+            _KERAS_PADDING,
+            _KERAS_LAYOUT,
+            _keras_init("depthwise_initializer"),
+            _keras_init("pointwise_initializer"),
+            _KERAS_BIAS,
+        ),
+    ),
+    _keras(
+        "SeparableConv2D SeparableConvolution2D",
+        "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation"
+        " use_bias depthwise_initializer pointwise_initializer bias_initializer",
+        (
+            _KERAS_PADDING,
+            _KERAS_LAYOUT,
+            _keras_init("depthwise_initializer"),
+            _keras_init("pointwise_initializer"),
+            _KERAS_BIAS,
+        ),
+    ),
+    _keras(
+        "DepthwiseConv1D",
+        "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias"
+        " depthwise_initializer bias_initializer",
+        (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("depthwise_initializer"), _KERAS_BIAS),
+    ),
+    _keras(
+        "DepthwiseConv2D",
+        "kernel_size strides padding depth_multiplier data_format dilation_rate activation use_bias"
+        " depthwise_initializer bias_initializer",
+        (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("depthwise_initializer"), _KERAS_BIAS),
+    ),
+    # tf.nn: conv1d/conv2d/conv3d have no padding default (it is required), only a layout one.
+    ConvAPI(
+        names=("tensorflow.nn.conv1d",),
+        side=TENSORFLOW,
+        positional=_split("input filters stride padding data_format dilations name"),
+        defaults=(Default(LAYOUT, "data_format", "'NWC'", "channels_last", "channels-last"),),
+    ),
+    ConvAPI(
+        names=("tensorflow.nn.conv2d",),
+        side=TENSORFLOW,
+        positional=_split("input filters strides padding data_format dilations name"),
+        defaults=(Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last"),),
+    ),
+    ConvAPI(
+        names=("tensorflow.nn.conv3d",),
+        side=TENSORFLOW,
+        positional=_split("input filters strides padding data_format dilations name"),
+        defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last"),),
+    ),
+    ConvAPI(
+        names=("tensorflow.nn.convolution",),
+        side=TENSORFLOW,
+        positional=_split("input filters strides padding data_format dilations name"),
+        defaults=(
+            Default(PADDING, "padding", "'VALID'", "valid"),
+            Default(LAYOUT, "data_format", "None", "channels_last", "channels-last"),
+        ),
+    ),
+    # jax.lax: padding is always required; the layout is what is left to a default.
+    ConvAPI(
+        names=("jax.lax.conv_general_dilated",),
+        side=JAX,
+        positional=_split(
+            "lhs rhs window_strides padding lhs_dilation rhs_dilation dimension_numbers"
+            " feature_group_count batch_group_count precision preferred_element_type"
+        ),
+        defaults=(
+            Default(LAYOUT, "dimension_numbers", "None", "channels_first", "channels-first (N,C,...)/(O,I,...)"),
+        ),
+    ),
+    _lax_fixed_layout("conv", "lhs rhs window_strides padding precision preferred_element_type"),
+    _lax_fixed_layout(
+        "conv_with_general_padding",
+        "lhs rhs window_strides padding lhs_dilation rhs_dilation precision preferred_element_type",
+    ),
+    ConvAPI(
+        names=("jax.lax.conv_transpose",),
+        side=JAX,
+        positional=_split(
+            "lhs rhs strides padding rhs_dilation dimension_numbers transpose_kernel precision"
+            " preferred_element_type"
+        ),
+        # The opposite of conv_general_dilated: None means channels-last here.
+        defaults=(
+            Default(
+                LAYOUT, "dimension_numbers", "None", "channels_last", "channels-last (N,...,C)/(...,I,O)", LAX_GENERAL
+            ),
+        ),
+    ),
+    # Signal-style convolve: a true convolution (kernel flipped), 'full' output by default.
+    _convolve(("jax.numpy.convolve",), JAX, "a v mode", "precision preferred_element_type"),
+    _convolve(("jax.scipy.signal.convolve",), JAX, "in1 in2 mode method precision"),
+    _convolve(("jax.scipy.signal.fftconvolve",), JAX, "in1 in2 mode axes"),
+    _convolve(("numpy.convolve",), NUMPY, "a v mode"),
+    _convolve(("scipy.signal.convolve",), NUMPY, "in1 in2 mode method"),
+    _convolve(("scipy.signal.fftconvolve",), NUMPY, "in1 in2 mode axes"),
+    # Flax: always channels-last, so only padding and initializers are left to defaults.
+    ConvAPI(
+        names=("flax.linen.Conv", "flax.linen.linear.Conv"),
+        side=JAX,
+        positional=_split(
+            "features kernel_size strides padding input_dilation kernel_dilation feature_group_count"
+            " use_bias mask dtype param_dtype precision kernel_init bias_init"
+        ),
+        defaults=_FLAX_CONV,
+        bias_switch="use_bias",
+    ),
+    ConvAPI(
+        names=("flax.linen.ConvTranspose", "flax.linen.linear.ConvTranspose"),
+        side=JAX,
+        positional=_split(
+            "features kernel_size strides padding kernel_dilation use_bias mask dtype param_dtype"
+            " precision kernel_init bias_init transpose_kernel"
+        ),
+        defaults=_FLAX_CONV,
+        bias_switch="use_bias",
+    ),
+    ConvAPI(
+        names=("flax.nnx.Conv",),
+        side=JAX,
+        positional=_split("in_features out_features kernel_size strides"),
+        keyword_only=_split(
+            "padding input_dilation kernel_dilation feature_group_count use_bias mask dtype"
+            " param_dtype precision kernel_init bias_init rngs"
+        ),
+        defaults=_FLAX_CONV,
+        bias_switch="use_bias",
+    ),
+    ConvAPI(
+        names=("flax.nnx.ConvTranspose",),
+        side=JAX,
+        positional=_split("in_features out_features kernel_size strides"),
+        keyword_only=_split(
+            "padding kernel_dilation use_bias mask dtype param_dtype precision kernel_init bias_init"
+            " transpose_kernel rngs"
+        ),
+        defaults=_FLAX_CONV,
+        bias_switch="use_bias",
+    ),
+    # Haiku.
+    _haiku("Conv1D", _HAIKU_CONV, "NWC"),
+    _haiku("Conv2D", _HAIKU_CONV, "NHWC"),
+    _haiku("Conv3D", _HAIKU_CONV, "NDHWC"),
+    _haiku("Conv1DTranspose", _HAIKU_TRANSPOSE, "NWC"),
+    _haiku("Conv2DTranspose", _HAIKU_TRANSPOSE, "NHWC"),
+    _haiku("DepthwiseConv1D", _HAIKU_DEPTHWISE, "NWC"),
+    _haiku("DepthwiseConv2D", _HAIKU_DEPTHWISE, "NHWC"),
+    # Equinox and PyTorch: fixed channels-first layout and initializers no argument sets,
+    # so padding is the one default a call can pin.
+    _zero_padding(JAX, ("equinox.nn.Conv1d",), _EQX_CONV, "0", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.Conv2d",), _EQX_CONV, "(0, 0)", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.Conv3d",), _EQX_CONV, "(0, 0, 0)", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.ConvTranspose1d",), _EQX_TRANSPOSE, "0", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.ConvTranspose2d",), _EQX_TRANSPOSE, "(0, 0)", keyword_only=("key",)),
+    _zero_padding(TORCH, ("torch.nn.Conv1d",), _TORCH_CONV, "0"),
+    _zero_padding(TORCH, ("torch.nn.Conv2d",), _TORCH_CONV, "0"),
+    _zero_padding(TORCH, ("torch.nn.Conv3d",), _TORCH_CONV, "0"),
+    _zero_padding(TORCH, ("torch.nn.functional.conv1d",), "input weight bias stride padding dilation groups", "0"),
+    _zero_padding(TORCH, ("torch.nn.functional.conv2d",), "input weight bias stride padding dilation groups", "0"),
+)
+
+# What the other frameworks do for each hazard, in the order a message prefers them.
+CONTRASTS: dict[str, tuple[Contrast, ...]] = {
+    PADDING: (
+        Contrast("keras.layers.Conv1D", TENSORFLOW, "'valid'", "valid"),
+        Contrast("flax.linen.Conv", JAX, "'SAME'", "same"),
+        Contrast("haiku.Conv1D", JAX, "'SAME'", "same"),
+        Contrast("torch.nn.Conv1d", TORCH, "0 (valid)", "valid"),
+    ),
+    KERNEL_INIT: (
+        Contrast("keras.layers.Conv1D", TENSORFLOW, "'glorot_uniform'", "glorot_uniform"),
+        Contrast("flax.linen.Conv", JAX, "lecun_normal()", "lecun_normal"),
+        Contrast("haiku.Conv1D", JAX, "TruncatedNormal(1/sqrt(fan_in))", "truncated_normal"),
+        Contrast("torch.nn.Conv1d", TORCH, "kaiming_uniform_(a=sqrt(5))", "kaiming_uniform"),
+    ),
+    BIAS_INIT: (
+        Contrast("keras.layers.Conv1D", TENSORFLOW, "'zeros'", "zeros"),
+        Contrast("torch.nn.Conv1d", TORCH, "U(-1/sqrt(fan_in), 1/sqrt(fan_in))", "uniform"),
+        Contrast("equinox.nn.Conv1d", JAX, "U(-1/sqrt(fan_in), 1/sqrt(fan_in))", "uniform"),
+    ),
+    LAYOUT: (
+        Contrast("keras.layers.Conv1D", TENSORFLOW, "channels-last", "channels_last"),
+        Contrast("jax.lax.conv_general_dilated", JAX, "channels-first", "channels_first"),
+        Contrast("flax.linen.Conv", JAX, "channels-last", "channels_last"),
+        Contrast("torch.nn.Conv1d", TORCH, "channels-first", "channels_first"),
+    ),
+    CONVOLVE_MODE: (
+        Contrast("keras.layers.Conv1D", TENSORFLOW, "'valid' without flipping the kernel", "valid"),
+        Contrast("flax.linen.Conv", JAX, "'SAME' without flipping the kernel", "same"),
+    ),
+}
+
+
+def contrast_for(api: ConvAPI, default: Default) -> Contrast | None:
+    """The framework whose default differs most usefully from ``default``.
+
+    Prefer a framework on another side (TensorFlow vs JAX), since that is the port our
+    users make; fall back to one on the same side (lax.conv_transpose vs
+    lax.conv_general_dilated). None when every framework agrees.
+    """
+    differing = [c for c in CONTRASTS[default.hazard] if c.kind != default.kind]
+    for contrast in differing:
+        if contrast.api == default.contrast:
+            return contrast
+    for contrast in differing:
+        if contrast.side != api.side:
+            return contrast
+    return differing[0] if differing else None
+
+
+@dataclass
+class Catalog:
+    """Look-ups over ``APIS`` by qualified name."""
+
+    apis: tuple[ConvAPI, ...] = APIS
+    by_name: dict[str, ConvAPI] = field(init=False)
+    leaf_names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {name: api for api in self.apis for name in api.names}
+        self.leaf_names = frozenset(name.rsplit(".", 1)[1] for name in self.by_name)
+
+    def lookup(self, qualified_name: str) -> ConvAPI | None:
+        return self.by_name.get(qualified_name)
+
+    def mentions_any(self, source: str) -> bool:
+        """Cheap pre-check: a file that never spells a catalog leaf name cannot call one."""
+        return any(leaf in source for leaf in self.leaf_names)
+
+
+CATALOG = Catalog()

@@ -1,0 +1,177 @@
+"""Settings: which codes are on, which files are looked at. Read from ``[tool.conv-lint]``.
+
+Code selection follows flake8: the longest matching prefix among select and ignore wins.
+Opt-in codes (``CNV9xx``) need a select more precise than ``CNV`` itself, as flake8-bugbear
+does for its B9 warnings, so ``--select CNV`` means the same in ``conv-lint check`` and in
+``flake8 --select CNV``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from conv_lint.rules import OPT_IN_PREFIX, PREFIX
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "__pycache__",
+    "build",
+    "dist",
+    "site-packages",
+    "node_modules",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+)
+_CODE_PREFIX = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+TABLE = "conv-lint"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = (PREFIX,)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+
+    def code_enabled(self, code: str, path: str | None = None) -> bool:
+        selected = _longest_prefix(code, self.select + self.extend_select)
+        if selected < 0 or (code.startswith(OPT_IN_PREFIX) and selected <= len(PREFIX)):
+            return False
+        ignored = _longest_prefix(code, self.ignore + self._file_ignores(path))
+        return selected > ignored
+
+    def _file_ignores(self, path: str | None) -> tuple[str, ...]:
+        if path is None or not self.per_file_ignores:
+            return ()
+        relative = self._relative(Path(path))
+        codes: list[str] = []
+        for pattern, pattern_codes in self.per_file_ignores:
+            if _matches(relative, pattern):
+                codes.extend(pattern_codes)
+        return tuple(codes)
+
+    def excluded(self, path: Path) -> bool:
+        relative = self._relative(path)
+        return any(_matches(relative, pattern) for pattern in self.exclude + self.extend_exclude)
+
+    def _relative(self, path: Path) -> PurePath:
+        try:
+            return path.resolve().relative_to(self.root.resolve())
+        except (ValueError, OSError):
+            return PurePath(path)
+
+
+def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
+    return max((len(prefix) for prefix in prefixes if code.startswith(prefix)), default=-1)
+
+
+def _matches(path: PurePath, pattern: str) -> bool:
+    """A pattern matches a path's name, the path itself, or any of its parent folders."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatch(path.name, pattern) or fnmatch.fnmatch(path.as_posix(), pattern):
+        return True
+    return any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1])
+
+
+def find_config(start: Path) -> Path | None:
+    """The closest pyproject.toml at or above ``start`` that has a ``[tool.conv-lint]`` table."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _read_table(candidate) is not None:
+            return candidate
+    return None
+
+
+def _read_table(path: Path) -> dict | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    tool = data.get("tool", {})
+    return tool.get(TABLE) if isinstance(tool, dict) else None
+
+
+def _codes(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be a list of code prefixes")
+    return parse_codes(value, f"{path}: [tool.{TABLE}] {key}")
+
+
+def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
+    codes = []
+    for value in values:
+        for code in re.split(r"[,\s]+", value.strip()):
+            if not code:
+                continue
+            if not _CODE_PREFIX.match(code):
+                raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like CNV or CNV001)")
+            codes.append(code)
+    return tuple(codes)
+
+
+def _patterns(path: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be a list of glob patterns")
+    return tuple(value)
+
+
+def load(config: Path | None = None, start: Path | None = None) -> Settings:
+    """Settings from ``config`` (or the closest pyproject.toml with our table), else defaults."""
+    start = start or Path.cwd()
+    path = config if config is not None else find_config(start)
+    if path is None:
+        return Settings(root=start)
+    table = _read_table(path)
+    if table is None:
+        if config is not None:
+            raise ConfigError(f"{path}: no [tool.{TABLE}] table")
+        return Settings(root=start)
+    settings = Settings(root=path.parent, source=path)
+    known = {
+        "select": lambda v: {"select": _codes(path, "select", v)},
+        "extend-select": lambda v: {"extend_select": _codes(path, "extend-select", v)},
+        "ignore": lambda v: {"ignore": _codes(path, "ignore", v)},
+        "exclude": lambda v: {"exclude": _patterns(path, "exclude", v)},
+        "extend-exclude": lambda v: {"extend_exclude": _patterns(path, "extend-exclude", v)},
+        "per-file-ignores": lambda v: {"per_file_ignores": _per_file(path, v)},
+    }
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{path}: [tool.{TABLE}] unknown key {key!r} (known: {', '.join(known)})")
+        settings = replace(settings, **known[key](value))
+    return settings
+
+
+def _per_file(path: Path, value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [tool.{TABLE}] per-file-ignores must be a table of glob = [codes]")
+    return tuple((pattern, _codes(path, f"per-file-ignores.{pattern!r}", codes)) for pattern, codes in value.items())

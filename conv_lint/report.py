@@ -1,0 +1,60 @@
+"""Render findings. Every output format is drawn from the same ``Finding`` records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from conv_lint.analyzer import Finding
+from conv_lint.catalog import CATALOG, Catalog
+from conv_lint.rules import RULES, Rule
+
+FORMATS = ("text", "json")
+
+
+def flake8_line(finding: Finding) -> str:
+    """``path:line:col: CODE message``, exactly as flake8 prints a plugin's finding."""
+    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
+
+
+def render(findings: Iterable[Finding], output_format: str) -> str:
+    findings = list(findings)
+    if output_format == "json":
+        return json.dumps([finding.as_dict() for finding in findings], indent=2) + "\n"
+    return "".join(flake8_line(finding) + "\n" for finding in findings)
+
+
+def rule_libraries(rule: Rule, catalog: Catalog = CATALOG) -> tuple[str, ...]:
+    """The libraries whose APIs this rule can flag, from the catalog."""
+    if rule.hazard is None:
+        return ("all",)
+    libraries = {
+        api.name.split(".", 1)[0]
+        for api in catalog.apis
+        if any(default.hazard == rule.hazard for default in api.defaults)
+    }
+    return tuple(sorted(libraries))
+
+
+def rules_table(markdown: bool = False) -> str:
+    """The rules as a table: the README's rules section is this output (a test keeps them equal)."""
+    header = ("Code", "Name", "Default", "Flags calls from", "Summary")
+    rows = [
+        (
+            rule.code,
+            rule.name,
+            "off (opt-in)" if rule.opt_in else "on",
+            ", ".join(rule_libraries(rule)),
+            rule.summary,
+        )
+        for rule in RULES
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += [f"| `{row[0]}` | " + " | ".join(row[1:]) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+    return "".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n"
+        for row in (header, *rows)
+    )
