@@ -7,6 +7,7 @@ to flake8 and ``conv-lint check`` can do it the same way.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -71,8 +72,23 @@ def analyze(source: bytes | str, path: str, catalog: Catalog = CATALOG) -> list[
     """All findings in ``source``, sorted by position. Raises SourceError if it does not parse."""
     text = source if isinstance(source, str) else source.decode("latin-1")
     if not catalog.mentions_any(text):
+        # No conv API can be called here, so skip libcst (ten times slower than the
+        # compiler's own parser) but still report a file that is not valid Python.
+        syntax_check(source, path)
         return []
     return analyze_module(parse(source), path, catalog)
+
+
+def syntax_check(source: bytes | str, path: str) -> None:
+    try:
+        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        reason = f"cannot parse: {error.msg}"
+        raise SourceError(reason, error.lineno or 1, error.offset or 1) from None
+    except (ValueError, UnicodeDecodeError) as error:  # NUL bytes, undecodable text
+        raise SourceError(f"cannot parse: {error}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError("cannot parse: too deeply nested") from None
 
 
 def analyze_module(module: cst.Module, path: str, catalog: Catalog = CATALOG) -> list[Finding]:

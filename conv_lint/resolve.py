@@ -267,10 +267,11 @@ class Resolver:
         for value in bound:
             if isinstance(value, str):
                 results.append(value)
-            else:
-                dotted = dotted_name(value)
-                if dotted is not None:
-                    results.extend(self._resolve_dotted(dotted, scope, seen))
+                continue
+            aliased = self._resolve_dotted(dotted_name(value), scope, seen)
+            if not aliased:  # `Conv1D = make_layer`: an alias of something we cannot see
+                return ()
+            results.extend(aliased)
         return tuple(dict.fromkeys(results))
 
 

@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-fixtures",
+        action="store_true",
+        help="rewrite the expected-output files beside the fixtures instead of comparing with them",
+    )
+
+
+@pytest.fixture
+def update_fixtures(request) -> bool:
+    return request.config.getoption("--update-fixtures")
+
+
+def run(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run a real command from the test venv (conv-lint, flake8, python), capturing text output."""
+    if isinstance(stdin, str):
+        stdin = stdin.encode()
+    executable = Path(sys.executable).parent / args[0]
+    command = [str(executable) if executable.exists() else args[0], *args[1:]]
+    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=300)
+    return subprocess.CompletedProcess(
+        process.args, process.returncode, process.stdout.decode(), process.stderr.decode()
+    )
+
+
+def require_framework(module: str):
+    """Import a framework for a test, skipping locally when absent but failing in CI.
+
+    CI installs the full test group, so a missing framework there is a broken install,
+    not a reason to skip (a suite of skips would pass without testing anything).
+    """
+    if os.environ.get("CI"):
+        return __import__(module)
+    return pytest.importorskip(module)

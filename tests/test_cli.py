@@ -1,0 +1,178 @@
+"""The real `conv-lint` and `flake8` executables, run as a user would."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run
+
+KERAS = "import keras\nlayer = keras.layers.Conv1D(8, 3, padding='same', data_format='channels_last')\n"
+# CNV002 and CNV003 remain on the call above.
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def finding_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def test_exit_codes_clean_findings_and_usage(tmp_path):
+    clean = write(tmp_path, "clean.py", "import keras\nkeras.layers.Dense(3)\n")
+    flagged = write(tmp_path, "flagged.py", KERAS)
+    assert run("conv-lint", "check", str(clean)).returncode == 0
+    result = run("conv-lint", "check", str(flagged))
+    assert result.returncode == 1
+    assert finding_lines(result.stdout) == [
+        f"{flagged}:2:9: CNV002 keras.layers.Conv1D relies on default kernel_initializer='glorot_uniform';"
+        " flax.linen.Conv defaults to lecun_normal() — pass kernel_initializer= explicitly",
+        f"{flagged}:2:9: CNV003 keras.layers.Conv1D relies on default bias_initializer='zeros';"
+        " torch.nn.Conv1d defaults to U(-1/sqrt(fan_in), 1/sqrt(fan_in)) — pass bias_initializer= explicitly",
+    ]
+    assert run("conv-lint", "check", "--exit-zero", str(flagged)).returncode == 0
+    usage = run("conv-lint", "check", "--select", "not a code", str(flagged))
+    assert usage.returncode == 2 and "not a code" in usage.stderr and "Traceback" not in usage.stderr
+    assert run("conv-lint", "check", str(tmp_path / "missing.py")).returncode == 2
+
+
+def test_unparsable_file_is_reported_in_one_line_and_the_rest_is_checked(tmp_path):
+    write(tmp_path, "a_broken.py", "import keras\ndef f(:\n    pass\n")
+    write(tmp_path, "b_good.py", KERAS)
+    result = run("conv-lint", "check", str(tmp_path))
+    assert result.returncode == 2
+    assert len(finding_lines(result.stdout)) == 2  # b_good.py was still checked
+    (error,) = result.stderr.splitlines()
+    assert error.startswith(f"conv-lint: error: {tmp_path / 'a_broken.py'}:2:") and "cannot parse" in error
+    assert "Traceback" not in result.stderr
+
+
+def test_json_format(tmp_path):
+    flagged = write(tmp_path, "flagged.py", KERAS)
+    result = run("conv-lint", "check", "--format", "json", str(flagged))
+    records = json.loads(result.stdout)
+    assert [r["code"] for r in records] == ["CNV002", "CNV003"]
+    assert records[0] | {"message": None} == {
+        "path": str(flagged),
+        "line": 2,
+        "column": 9,
+        "code": "CNV002",
+        "message": None,
+        "api": "keras.layers.Conv1D",
+        "parameter": "kernel_initializer",
+        "default": "'glorot_uniform'",
+    }
+
+
+def test_stdin_matches_flake8_stdin():
+    source = (ROOT / "tests" / "data" / "mixed.py").read_text()
+    ours = run("conv-lint", "check", "-", stdin=source)
+    theirs = run("flake8", "--select", "CNV", "-", stdin=source)
+    assert ours.returncode == theirs.returncode == 1
+    assert finding_lines(ours.stdout) == finding_lines(theirs.stdout)
+    assert finding_lines(ours.stdout)[0].startswith("stdin:")
+    named = run("conv-lint", "check", "--stdin-filename", "model.py", "-", stdin=source)
+    assert finding_lines(named.stdout)[0].startswith("model.py:")
+
+
+@pytest.mark.parametrize(
+    "select",
+    [None, "CNV", "CNV001,CNV004", "CNV9", "CNV901", "CNV0"],
+)
+def test_select_and_noqa_agree_with_flake8(select):
+    path = "tests/data/mixed.py"
+    ours_args = ["conv-lint", "check", path] + (["--select", select] if select else [])
+    # flake8 with no --select runs its own default codes too; keep only ours from its output.
+    theirs_args = ["flake8", path] + (["--select", select] if select else ["--extend-select", "CNV"])
+    ours = finding_lines(run(*ours_args).stdout)
+    theirs = [line for line in finding_lines(run(*theirs_args).stdout) if ": CNV" in line]
+    assert ours == theirs
+    assert ours  # every selection here finds something
+
+
+def test_opt_in_code_needs_a_precise_select():
+    path = "tests/data/mixed.py"
+    assert "CNV901" not in run("conv-lint", "check", path).stdout
+    assert "CNV901" not in run("conv-lint", "check", "--select", "CNV", path).stdout
+    assert "CNV901" in run("conv-lint", "check", "--select", "CNV9", path).stdout
+    assert "CNV901" in run("conv-lint", "check", "--extend-select", "CNV901", path).stdout
+    assert "CNV901" not in run("flake8", "--select", "CNV", path).stdout
+    assert "CNV901" in run("flake8", "--select", "CNV901", path).stdout
+
+
+def test_noqa_hides_findings_like_flake8():
+    lines = finding_lines(run("conv-lint", "check", "tests/data/mixed.py").stdout)
+    source = (ROOT / "tests" / "data" / "mixed.py").read_text().splitlines()
+    for line in lines:
+        number = int(line.split(":")[1])
+        assert "noqa" not in source[number - 1].lower() or "noqa: CNV00" in source[number - 1]
+    disabled = finding_lines(run("conv-lint", "check", "--disable-noqa", "tests/data/mixed.py").stdout)
+    assert len(disabled) > len(lines)
+
+
+def test_pyproject_configuration(tmp_path):
+    write(tmp_path, "pyproject.toml", """
+        [tool.conv-lint]
+        ignore = ["CNV003"]
+        extend-exclude = ["generated"]
+        per-file-ignores = { "tests/*" = ["CNV002"] }
+    """)
+    write(tmp_path, "model.py", KERAS)
+    write(tmp_path, "tests/test_model.py", KERAS)
+    write(tmp_path, "generated/out.py", KERAS)
+    write(tmp_path, ".venv/lib/site.py", KERAS)
+    result = run("conv-lint", "check", ".", cwd=tmp_path)
+    assert sorted(line.split(": ")[1].split()[0] + " " + line.split(":")[0] for line in finding_lines(result.stdout)) == [
+        "CNV002 model.py"
+    ]
+    # A file named explicitly is checked even when a pattern excludes it (as ruff does).
+    assert "generated/out.py" in run("conv-lint", "check", "generated/out.py", cwd=tmp_path).stdout
+
+
+def test_configuration_errors_name_file_and_key(tmp_path):
+    write(tmp_path, "pyproject.toml", "[tool.conv-lint]\nselekt = ['CNV']\n")
+    write(tmp_path, "model.py", KERAS)
+    result = run("conv-lint", "check", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "pyproject.toml" in result.stderr and "selekt" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_check_never_imports_tensorflow_jax_or_numpy():
+    probe = (
+        "import sys\n"
+        "from conv_lint.cli import main\n"
+        "code = main(['check', 'tests/data/mixed.py', '--exit-zero'])\n"
+        "import conv_lint.flake8_plugin\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'tensorflow', 'jax', 'numpy', 'keras', 'flax', 'torch', 'scipy'})\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = run("python", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "HEAVY []"
+
+
+def test_rules_and_explain():
+    table = run("conv-lint", "rules")
+    assert table.returncode == 0
+    for code in ("CNV001", "CNV002", "CNV003", "CNV004", "CNV005", "CNV901"):
+        assert code in table.stdout
+    explain = run("conv-lint", "explain", "cnv001")
+    assert explain.returncode == 0 and "## Why is this bad?" in explain.stdout and "flax.linen.Conv" in explain.stdout
+    assert run("conv-lint", "explain", "CNV777").returncode == 2
+
+
+def test_readme_rules_table_is_generated():
+    readme = (ROOT / "README.md").read_text()
+    table = run("conv-lint", "rules", "--format", "markdown").stdout
+    assert table in readme
+
+
+def test_python_dash_m_entry_point():
+    result = run("python", "-m", "conv_lint", "--version")
+    assert result.returncode == 0 and result.stdout.startswith("conv-lint ")

@@ -1,0 +1,185 @@
+"""Name resolution and argument binding: what counts as a framework call, and what is explicit."""
+
+import textwrap
+
+import pytest
+
+from conv_lint.analyzer import analyze
+
+
+def apis(source: str) -> list[str]:
+    """The qualified API of each flagged call, once per call, in source order."""
+    seen = {}
+    for finding in analyze(textwrap.dedent(source), "x.py"):
+        seen.setdefault((finding.line, finding.column), finding.api)
+    return list(seen.values())
+
+
+def codes(source: str) -> set[str]:
+    return {finding.code for finding in analyze(textwrap.dedent(source), "x.py")}
+
+
+@pytest.mark.parametrize(
+    ("imports", "call", "api"),
+    [
+        ("import tensorflow as tf", "tf.keras.layers.Conv1D(8, 3)", "keras.layers.Conv1D"),
+        ("import tensorflow", "tensorflow.keras.layers.Conv2D(8, 3)", "keras.layers.Conv2D"),
+        ("from tensorflow import keras", "keras.layers.Conv1D(8, 3)", "keras.layers.Conv1D"),
+        ("from tensorflow.keras import layers as L", "L.Conv1D(8, 3)", "keras.layers.Conv1D"),
+        ("import tensorflow.keras.layers as tfkl", "tfkl.SeparableConv2D(8, 3)", "keras.layers.SeparableConv2D"),
+        ("from keras import layers", "layers.Convolution1D(8, 3)", "keras.layers.Conv1D"),
+        ("from keras.layers import Conv3DTranspose as T", "T(8, 3)", "keras.layers.Conv3DTranspose"),
+        ("import tf_keras", "tf_keras.layers.DepthwiseConv2D(3)", "keras.layers.DepthwiseConv2D"),
+        ("from jax import lax", "lax.conv_general_dilated(x, w, (1,), 'SAME')", "jax.lax.conv_general_dilated"),
+        ("import jax.lax as lax", "lax.conv_transpose(x, w, (1,), 'SAME')", "jax.lax.conv_transpose"),
+        ("import jax", "jax.lax.conv(x, w, (1,), 'SAME')", "jax.lax.conv"),
+        ("import jax.numpy as jnp", "jnp.convolve(x, k)", "jax.numpy.convolve"),
+        ("import jax.numpy", "jax.numpy.convolve(x, k)", "jax.numpy.convolve"),
+        ("from jax.scipy import signal", "signal.convolve(x, k)", "jax.scipy.signal.convolve"),
+        ("import numpy as np", "np.convolve(x, k)", "numpy.convolve"),
+        ("from scipy import signal", "signal.fftconvolve(x, k)", "scipy.signal.fftconvolve"),
+        ("import flax.linen as nn", "nn.Conv(4, 3)", "flax.linen.Conv"),
+        ("from flax import linen as nn", "nn.ConvTranspose(4, 3)", "flax.linen.ConvTranspose"),
+        ("from flax import nnx", "nnx.Conv(2, 4, 3, rngs=r)", "flax.nnx.Conv"),
+        ("import haiku as hk", "hk.Conv2D(4, 3)", "haiku.Conv2D"),
+        ("import equinox as eqx", "eqx.nn.Conv1d(2, 4, 3, key=k)", "equinox.nn.Conv1d"),
+        ("from equinox import nn", "nn.Conv2d(2, 4, 3, key=k)", "equinox.nn.Conv2d"),
+        ("from torch import nn", "nn.Conv1d(2, 4, 3)", "torch.nn.Conv1d"),
+        ("import torch.nn.functional as F", "F.conv1d(x, w)", "torch.nn.functional.conv1d"),
+        ("from keras.layers import *", "Conv1D(8, 3)", "keras.layers.Conv1D"),
+        ("import tensorflow as tf\ntfkl = tf.keras.layers", "tfkl.Conv1D(8, 3)", "keras.layers.Conv1D"),
+        ("import flax.linen as nn\nConv = nn.Conv", "Conv(4, 3)", "flax.linen.Conv"),
+        ("import tensorflow as tf\nL = tf.keras.layers\nC = L.Conv1D", "C(8, 3)", "keras.layers.Conv1D"),
+    ],
+)
+def test_import_spellings_resolve(imports, call, api):
+    assert apis(f"{imports}\n{call}\n") == [api]
+
+
+def test_same_alias_means_different_libraries_in_different_files():
+    assert apis("import torch.nn as nn\nnn.Conv1d(2, 4, 3)\nnn.Conv(4, 3)\n") == ["torch.nn.Conv1d"]
+    assert apis("import flax.linen as nn\nnn.Conv1d(2, 4, 3)\nnn.Conv(4, 3)\n") == ["flax.linen.Conv"]
+    assert apis("import equinox.nn as nn\nnn.Conv1d(2, 4, 3, key=k)\nnn.Conv(4, 3)\n") == ["equinox.nn.Conv1d"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Conv1D(8, 3)\n",
+        "layers.Conv1D(8, 3)\n",
+        "from keras.layers import Conv1D\nclass Conv1D:\n    pass\nConv1D(8, 3)\n",
+        "from keras.layers import Conv1D\nConv1D = make_layer\nConv1D(8, 3)\n",
+        "from keras.layers import Conv1D\ndef Conv1D(*a):\n    pass\nConv1D(8, 3)\n",
+        "def build(tf):\n    return tf.keras.layers.Conv1D(8, 3)\n",
+        "import flax.linen as nn\ndef build(nn):\n    return nn.Conv(4, 3)\n",
+        "from . import layers\nlayers.Conv1D(8, 3)\n",
+        "from .layers import Conv1D\nConv1D(8, 3)\n",
+        "import numpy as np\nnp.correlate(x, k)\n",
+        "import keras\nkeras.layers.Dense(8)\n",
+        "import keras\nfor keras in models:\n    keras.layers.Conv1D(8, 3)\n",
+        "import keras\nwith open(f) as keras:\n    keras.layers.Conv1D(8, 3)\n",
+        "keras_layers.Conv1D(8, 3)\n",
+        "import flax.linen as nn\nclass M(nn.Module):\n    nn = other\n    def f(self):\n        return self.nn.Conv(4, 3)\n",
+    ],
+)
+def test_look_alikes_are_not_framework_calls(source):
+    assert apis(source) == []
+
+
+def test_import_inside_function_is_seen_only_there():
+    source = """
+        def build():
+            import haiku as hk
+            return hk.Conv1D(4, 3)
+
+        def other():
+            return hk.Conv1D(4, 3)
+    """
+    assert apis(source) == ["haiku.Conv1D"]
+
+
+def test_function_may_use_a_name_imported_further_down():
+    source = """
+        def build():
+            return tfkl.Conv1D(8, 3)
+
+        import tensorflow as tf
+        tfkl = tf.keras.layers
+    """
+    assert apis(source) == ["keras.layers.Conv1D"]
+
+
+def test_optional_import_fallbacks():
+    source = """
+        try:
+            import tensorflow as tf
+        except ImportError:
+            tf = None
+        try:
+            from tensorflow import keras
+        except ImportError:
+            import keras
+        tf.keras.layers.Conv1D(8, 3)
+        keras.layers.Conv2D(8, 3)
+    """
+    assert apis(source) == ["keras.layers.Conv1D", "keras.layers.Conv2D"]
+
+
+def test_class_body_names_are_not_visible_in_methods():
+    source = """
+        import flax.linen as nn
+        class Block:
+            nn = None
+            def setup(self):
+                self.conv = nn.Conv(4, 3)
+    """
+    assert apis(source) == ["flax.linen.Conv"]
+
+
+def test_global_declaration_binds_module_name():
+    source = """
+        def setup():
+            global L
+            from keras import layers as L
+        def build():
+            return L.Conv1D(8, 3)
+    """
+    assert apis(source) == ["keras.layers.Conv1D"]
+
+
+def test_lambda_and_comprehension_parameters_shadow():
+    assert apis("import keras\nf = lambda keras: keras.layers.Conv1D(8, 3)\n") == []
+    assert apis("import keras\n[keras.layers.Conv1D(8, 3) for keras in mods]\n") == []
+
+
+def test_positional_and_keyword_arguments_count_as_explicit():
+    assert "CNV001" not in codes('import keras\nkeras.layers.Conv1D(8, 3, 1, "same")\n')
+    assert "CNV001" not in codes('import keras\nkeras.layers.Conv1D(8, 3, padding="same")\n')
+    assert "CNV001" in codes('import keras\nkeras.layers.Conv1D(8, 3, 1)\n')
+    # Conv3DTranspose takes data_format before output_padding, unlike Conv2DTranspose.
+    assert "CNV004" not in codes("import keras\nkeras.layers.Conv3DTranspose(8, 3, 1, 'same', 'channels_last')\n")
+    assert "CNV004" in codes("import keras\nkeras.layers.Conv2DTranspose(8, 3, 1, 'same', None)\n")
+    # nnx.Conv takes padding by keyword only: a fifth positional argument cannot be it.
+    assert "CNV001" in codes("from flax import nnx\nnnx.Conv(2, 4, 3, 1, rngs=r)\n")
+
+
+def test_bias_initializer_only_when_a_bias_exists():
+    assert "CNV003" not in codes("import keras\nkeras.layers.Conv1D(8, 3, use_bias=False)\n")
+    assert "CNV003" in codes("import keras\nkeras.layers.Conv1D(8, 3, use_bias=flag)\n")
+    assert "CNV003" not in codes("import haiku as hk\nhk.Conv1D(8, 3, with_bias=False)\n")
+
+
+def test_star_arguments_make_the_call_unknowable():
+    for call in ("Conv1D(**cfg)", "Conv1D(*args)", "Conv1D(8, 3, **extra)"):
+        assert codes(f"from keras.layers import Conv1D\n{call}\n") == {"CNV901"}
+    assert codes("import functools\nimport flax.linen as nn\nfunctools.partial(nn.Conv, padding='SAME')\n") == {
+        "CNV901"
+    }
+    assert codes("from functools import partial\nfrom keras import layers\npartial(layers.Conv1D, 8)\n") == {"CNV901"}
+    assert codes("from keras import layers\nlayers.Conv2D.from_config(cfg)\n") == {"CNV901"}
+    assert codes("import functools\nfunctools.partial(print, 1)\n") == set()
+
+
+def test_finding_position_is_the_call():
+    (first, *_) = analyze("import keras\n\nmodel = [\n    keras.layers.Conv1D(8, 3),\n]\n", "x.py")
+    assert (first.line, first.column) == (4, 5)

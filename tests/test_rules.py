@@ -1,0 +1,84 @@
+"""One generic test runs every rule's own VALID and INVALID examples (as Fixit 2 does)."""
+
+import re
+
+import pytest
+
+from conv_lint.analyzer import analyze
+from conv_lint.catalog import CATALOG, CONTRASTS
+from conv_lint.rules import RULES, RULES_BY_HAZARD
+
+CASES_VALID = [(rule.code, i, source) for rule in RULES for i, source in enumerate(rule.valid)]
+CASES_INVALID = [(rule.code, i, source) for rule in RULES for i, source in enumerate(rule.invalid)]
+
+
+@pytest.mark.parametrize(("code", "index", "source"), CASES_VALID, ids=[f"{c}-valid-{i}" for c, i, _ in CASES_VALID])
+def test_valid_example_has_no_finding_of_its_rule(code, index, source):
+    codes = [finding.code for finding in analyze(source, "example.py")]
+    assert code not in codes
+
+
+@pytest.mark.parametrize(
+    ("code", "index", "source"), CASES_INVALID, ids=[f"{c}-invalid-{i}" for c, i, _ in CASES_INVALID]
+)
+def test_invalid_example_is_flagged_by_its_rule(code, index, source):
+    findings = [finding for finding in analyze(source, "example.py") if finding.code == code]
+    assert len(findings) >= 1
+    # The finding points at the call on the example's last line.
+    assert findings[0].line == source.rstrip("\n").count("\n") + 1
+
+
+def test_every_rule_has_examples_and_docs():
+    for rule in RULES:
+        assert rule.valid and rule.invalid, rule.code
+        docs = rule.docs()
+        for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
+            assert section in docs, (rule.code, section)
+
+
+def test_codes_and_names_are_unique_and_well_formed():
+    codes = [rule.code for rule in RULES]
+    names = [rule.name for rule in RULES]
+    assert len(set(codes)) == len(codes)
+    assert len(set(names)) == len(names)
+    assert all(re.fullmatch(r"CNV\d{3}", code) for code in codes)
+
+
+def test_every_catalog_hazard_has_exactly_one_rule_and_a_contrast_table():
+    hazards = {default.hazard for api in CATALOG.apis for default in api.defaults}
+    assert hazards == set(RULES_BY_HAZARD)
+    assert hazards == set(CONTRASTS)
+
+
+def test_catalog_names_are_unique_and_defaults_name_real_parameters():
+    seen = set()
+    for api in CATALOG.apis:
+        for name in api.names:
+            assert name not in seen, name
+            seen.add(name)
+        for default in api.defaults:
+            assert default.param is None or default.param in api.parameters, (api.name, default.param)
+        assert api.bias_switch is None or api.bias_switch in api.parameters
+
+
+def test_message_names_default_and_other_framework():
+    (finding,) = [f for f in analyze("import keras\nkeras.layers.Conv1D(8, 3)\n", "x.py") if f.code == "CNV001"]
+    assert finding.message == (
+        "keras.layers.Conv1D relies on default padding='valid'; flax.linen.Conv defaults to 'SAME'"
+        " — pass padding= explicitly"
+    )
+    (finding,) = [f for f in analyze("import flax.linen as nn\nnn.Conv(4, 3)\n", "x.py") if f.code == "CNV001"]
+    assert "flax.linen.Conv relies on default padding='SAME'; keras.layers.Conv1D defaults to 'valid'" in finding.message
+
+
+def test_layout_messages_contrast_the_two_lax_conventions():
+    source = "from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME')\nlax.conv_transpose(x, w, (1,), 'SAME')\n"
+    general, transpose = analyze(source, "x.py")
+    assert "channels-first" in general.message and "keras.layers.Conv1D defaults to channels-last" in general.message
+    assert "channels-last" in transpose.message
+    assert "jax.lax.conv_general_dilated defaults to channels-first" in transpose.message
+
+
+def test_convolve_message_says_the_kernel_is_flipped():
+    (finding,) = analyze("import jax.numpy as jnp\njnp.convolve(x, k)\n", "x.py")
+    assert "mode='full'" in finding.message and "flips the kernel" in finding.message
