@@ -7,72 +7,22 @@ could not be read or parsed (the other files are still checked).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.config import ConfigError, Settings, load, parse_codes
-from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.report import FORMATS, render, rules_table
 from conv_lint.rules import RULES_BY_CODE
+from conv_lint.runner import discover, select_findings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-STDIN = "-"
-STDIN_DISPLAY = "stdin"  # flake8's name for it, so both print the same lines
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    display: str
-    path: Path | None  # None for stdin
 
 
 def _error(message: str) -> None:
     print(f"conv-lint: error: {message}", file=sys.stderr)
-
-
-def discover(paths: list[str], settings: Settings, errors: list[str]) -> Iterator[SourceFile]:
-    """Python files under ``paths`` in a stable order; files named explicitly are always checked."""
-    for raw in paths:
-        if raw == STDIN:
-            yield SourceFile(STDIN, None)
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            yield from _walk(path, settings)
-        elif path.exists() or path.is_symlink():
-            yield SourceFile(raw, path)
-        else:
-            errors.append(f"{raw}: no such file or directory")
-
-
-def _walk(top: Path, settings: Settings) -> Iterator[SourceFile]:
-    for folder, dirnames, filenames in os.walk(top):
-        folder_path = Path(folder)
-        dirnames[:] = sorted(d for d in dirnames if not settings.excluded(folder_path / d))
-        for name in sorted(filenames):
-            file_path = folder_path / name
-            if name.endswith((".py", ".pyi")) and not settings.excluded(file_path):
-                yield SourceFile(str(file_path), file_path)
-
-
-def _read(source: SourceFile) -> bytes:
-    if source.path is None:
-        return sys.stdin.buffer.read()
-    return source.path.read_bytes()
-
-
-def check_source(source: SourceFile, settings: Settings, display: str, use_noqa: bool) -> list[Finding]:
-    data = _read(source)
-    findings = [f for f in analyze(data, display) if settings.code_enabled(f.code, str(source.path or display))]
-    if findings and use_noqa:
-        lines = noqa_lines(data.decode("utf-8", errors="replace"))
-        findings = [f for f in findings if not is_suppressed(f.code, lines.get(f.line))]
-    return findings
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -83,14 +33,17 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     errors: list[str] = []
     findings: list[Finding] = []
-    for source in discover(args.paths or ["."], settings, errors):
-        display = args.stdin_filename or STDIN_DISPLAY if source.path is None else source.display
+    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
         try:
-            findings.extend(check_source(source, settings, display, not args.disable_noqa))
+            data = source.read()
+            found = analyze(data, source.display)
         except SourceError as error:
-            errors.append(f"{display}:{error.line}:{error.column}: {error.reason}")
+            errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}")
+            continue
         except OSError as error:
-            errors.append(f"{display}: cannot read: {error.strerror or error}")
+            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+            continue
+        findings.extend(select_findings(found, data, settings, source.display, not args.disable_noqa))
     sys.stdout.write(render(findings, args.format))
     for message in errors:
         _error(message)
