@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, contrast_for
-from conv_lint.resolve import ModuleNames, Resolver, Scope, bind_arguments, dotted_name
+from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, contrast_for
+from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 
 PARTIAL = "functools.partial"
@@ -33,7 +33,9 @@ class Finding:
     api: str
     parameter: str | None = None
     default: str | None = None
-    node: cst.Call | None = field(default=None, compare=False, repr=False)
+    # What the fixer needs: the call as resolved, and the catalog entry of the default.
+    call: ResolvedCall | None = field(default=None, compare=False, repr=False)
+    spec: Default | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
         return {
@@ -68,14 +70,48 @@ def parse(source: bytes | str) -> cst.Module:
         raise SourceError(f"cannot decode: {error}") from None
 
 
+@dataclass(frozen=True)
+class ResolvedCall:
+    """A call of a catalog API, with the scope it sits in and its arguments bound."""
+
+    node: cst.Call
+    scope: Scope
+    bound: BoundCall
+    qualified_name: str  # as this file reaches it, e.g. tensorflow.keras.layers.Conv1D
+
+    @property
+    def api(self) -> ConvAPI:
+        return self.bound.api
+
+
+@dataclass
+class Analysis:
+    """One module's resolved conv calls and findings: what ``check`` prints and ``fix`` edits."""
+
+    module: cst.Module
+    resolver: Resolver
+    calls: list[ResolvedCall]
+    findings: list[Finding]
+    wrapper: MetadataWrapper = field(repr=False)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.wrapper.resolve(PositionProvider)[node].start.line
+
+
 def analyze(source: bytes | str, path: str, catalog: Catalog = CATALOG) -> list[Finding]:
     """All findings in ``source``, sorted by position. Raises SourceError if it does not parse."""
+    analysis = analyze_source(source, path, catalog)
+    return analysis.findings if analysis else []
+
+
+def analyze_source(source: bytes | str, path: str, catalog: Catalog = CATALOG) -> Analysis | None:
+    """The analysis of ``source``, or None when it cannot mention a conv API at all."""
     text = source if isinstance(source, str) else source.decode("latin-1")
     if not catalog.mentions_any(text):
         # No conv API can be called here, so skip libcst (ten times slower than the
         # compiler's own parser) but still report a file that is not valid Python.
         syntax_check(source, path)
-        return []
+        return None
     return analyze_module(parse(source), path, catalog)
 
 
@@ -91,28 +127,32 @@ def syntax_check(source: bytes | str, path: str) -> None:
         raise SourceError("cannot parse: too deeply nested") from None
 
 
-def analyze_module(module: cst.Module, path: str, catalog: Catalog = CATALOG) -> list[Finding]:
+def analyze_module(module: cst.Module, path: str, catalog: Catalog = CATALOG) -> Analysis:
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     names = ModuleNames.of(wrapper.module)
     resolver = Resolver(names)
-    findings: list[_Hit] = []
-    for call, scope in names.calls:
-        findings.extend(_check_call(call, scope, resolver, catalog))
-    if not findings:
-        return []
-    positions = wrapper.resolve(PositionProvider)
-    result = [hit.finding(path, positions[hit.call].start) for hit in findings]
-    return sorted(result, key=lambda f: (f.line, f.column, f.code))
+    calls: list[ResolvedCall] = []
+    hits: list[_Hit] = []
+    for node, scope in names.calls:
+        hits.extend(_check_call(node, scope, resolver, catalog, calls))
+    findings: list[Finding] = []
+    if hits:
+        positions = wrapper.resolve(PositionProvider)
+        findings = sorted(
+            (hit.finding(path, positions[hit.node].start) for hit in hits),
+            key=lambda f: (f.line, f.column, f.code),
+        )
+    return Analysis(wrapper.module, resolver, calls, findings, wrapper)
 
 
 @dataclass(frozen=True)
 class _Hit:
-    call: cst.Call
+    node: cst.Call
     code: str
     message: str
     api: ConvAPI
-    parameter: str | None = None
-    default: str | None = None
+    call: ResolvedCall | None = None
+    spec: Default | None = None
 
     def finding(self, path: str, start) -> Finding:
         return Finding(
@@ -122,17 +162,25 @@ class _Hit:
             code=self.code,
             message=self.message,
             api=self.api.name,
-            parameter=self.parameter,
-            default=self.default,
-            node=self.call,
+            parameter=self.spec.param if self.spec else None,
+            default=self.spec.value if self.spec else None,
+            call=self.call,
+            spec=self.spec,
         )
 
 
 def _lookup(node: cst.BaseExpression, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
+    found = _lookup_named(node, scope, resolver, catalog)
+    return found[0] if found else None
+
+
+def _lookup_named(
+    node: cst.BaseExpression, scope: Scope, resolver: Resolver, catalog: Catalog
+) -> tuple[ConvAPI, str] | None:
     for name in resolver.qualified_names(node, scope):
         api = catalog.lookup(name)
         if api is not None:
-            return api
+            return api, name
     return None
 
 
@@ -146,18 +194,23 @@ def _indirect_api(call: cst.Call, scope: Scope, resolver: Resolver, catalog: Cat
     return None
 
 
-def _check_call(call: cst.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> list[_Hit]:
-    if dotted_name(call.func) is None:
+def _check_call(
+    node: cst.Call, scope: Scope, resolver: Resolver, catalog: Catalog, calls: list[ResolvedCall]
+) -> list[_Hit]:
+    if dotted_name(node.func) is None:
         return []
-    api = _lookup(call.func, scope, resolver, catalog)
-    if api is None:
-        indirect = _indirect_api(call, scope, resolver, catalog)
+    found = _lookup_named(node.func, scope, resolver, catalog)
+    if found is None:
+        indirect = _indirect_api(node, scope, resolver, catalog)
         if indirect is None:
             return []
-        return [_Hit(call, DYNAMIC_CALL.code, DYNAMIC_CALL.message(indirect, None, None), indirect)]
-    bound = bind_arguments(api, call)
+        return [_Hit(node, DYNAMIC_CALL.code, DYNAMIC_CALL.message(indirect, None, None), indirect)]
+    api, qualified_name = found
+    bound = bind_arguments(api, node)
     if bound.dynamic:
-        return [_Hit(call, DYNAMIC_CALL.code, DYNAMIC_CALL.message(api, None, None), api)]
+        return [_Hit(node, DYNAMIC_CALL.code, DYNAMIC_CALL.message(api, None, None), api)]
+    call = ResolvedCall(node, scope, bound, qualified_name)
+    calls.append(call)
     hits = []
     for default in api.defaults:
         if default.param is not None and bound.passes(default.param):
@@ -166,5 +219,5 @@ def _check_call(call: cst.Call, scope: Scope, resolver: Resolver, catalog: Catal
             continue
         rule = RULES_BY_HAZARD[default.hazard]
         message = rule.message(api, default, contrast_for(api, default))
-        hits.append(_Hit(call, rule.code, message, api, default.param, default.value))
+        hits.append(_Hit(node, rule.code, message, api, call, default))
     return hits

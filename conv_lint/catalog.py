@@ -45,6 +45,14 @@ class Default:
     means: str = ""
     # The API a message should contrast with, when the generic choice would be less useful.
     contrast: str | None = None
+    # How `conv-lint fix` writes today's default explicitly: Python source, where
+    # `{init}` stands for the framework's initializers module as this file can reach it.
+    # A tuple holds one source per spatial rank (1, 2, 3), taken from the call itself.
+    pin: str | tuple[str, str, str] | None = None
+    # Why writing the pin could change behaviour (then it is applied only with --unsafe-fixes).
+    unsafe: str = ""
+    # Why no pin can be written (the default is computed at run time, or fixed).
+    no_pin: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,12 @@ class ConvAPI:
     keyword_only: tuple[str, ...] = ()
     defaults: tuple[Default, ...] = ()
     bias_switch: str | None = None
+    # Arguments whose literal length gives the spatial rank (`window_strides=(1, 1)` → 2).
+    rank_params: tuple[str, ...] = ()
+    # Where this framework's initializers live, in order of preference, for `{init}` in pins.
+    initializers: tuple[str, ...] = ()
+    # Which table of ALIGN_SOURCES writes this API's settings for `fix --align-with`.
+    family: str = ""
 
     @property
     def name(self) -> str:
@@ -98,19 +112,21 @@ LAX_GENERAL = "jax.lax.conv_general_dilated"
 # `tf_keras` is the Keras 2 package, whose conv layers take the same arguments in the same order.
 KERAS_LAYERS = ("keras.layers", "tensorflow.keras.layers", "tf_keras.layers")
 
-_KERAS_PADDING = Default(PADDING, "padding", "'valid'", "valid")
+_KERAS_PADDING = Default(PADDING, "padding", "'valid'", "valid", pin='"valid"')
 _KERAS_LAYOUT = Default(
     LAYOUT,
     "data_format",
     "None",
     "channels_last",
     "keras.config.image_data_format(), 'channels_last' unless configured",
+    pin='"channels_last"',
+    unsafe="data_format=None follows keras.config.image_data_format(), which the program or ~/.keras/keras.json may set",
 )
-_KERAS_BIAS = Default(BIAS_INIT, "bias_initializer", "'zeros'", "zeros")
+_KERAS_BIAS = Default(BIAS_INIT, "bias_initializer", "'zeros'", "zeros", pin='"zeros"')
 
 
 def _keras_init(param: str) -> Default:
-    return Default(KERNEL_INIT, param, "'glorot_uniform'", "glorot_uniform")
+    return Default(KERNEL_INIT, param, "'glorot_uniform'", "glorot_uniform", pin='"glorot_uniform"')
 
 
 _KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"), _KERAS_BIAS)
@@ -123,17 +139,28 @@ def _keras(leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_
         positional=_split(positional),
         defaults=defaults,
         bias_switch="use_bias",
+        initializers=("keras.initializers", "tensorflow.keras.initializers", "tf_keras.initializers"),
+        family="keras",
     )
 
 
 _FLAX_CONV = (
-    Default(PADDING, "padding", "'SAME'", "same"),
-    Default(KERNEL_INIT, "kernel_init", "lecun_normal()", "lecun_normal"),
-    Default(BIAS_INIT, "bias_init", "zeros", "zeros"),
+    Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
+    # The same function objects Flax uses as defaults, so a pinned call draws the same numbers.
+    Default(KERNEL_INIT, "kernel_init", "lecun_normal()", "lecun_normal", pin="{init}.lecun_normal()"),
+    Default(BIAS_INIT, "bias_init", "zeros", "zeros", pin="{init}.zeros"),
 )
 _HAIKU_INIT = (
-    Default(KERNEL_INIT, "w_init", "None", "truncated_normal", "TruncatedNormal(1/sqrt(fan_in))"),
-    Default(BIAS_INIT, "b_init", "None", "zeros", "zeros"),
+    Default(
+        KERNEL_INIT,
+        "w_init",
+        "None",
+        "truncated_normal",
+        "TruncatedNormal(1/sqrt(fan_in))",
+        no_pin="Haiku computes its default w_init from the input channel count when the layer is called",
+    ),
+    # Haiku's None means jnp.zeros; Constant(0.0) gives the same zeros in the parameter's dtype.
+    Default(BIAS_INIT, "b_init", "None", "zeros", "zeros", pin="{init}.Constant(0.0)"),
 )
 
 
@@ -143,13 +170,21 @@ def _haiku(leaf: str, positional: str, data_format: str) -> ConvAPI:
         side=JAX,
         positional=_split(positional),
         defaults=(
-            Default(PADDING, "padding", "'SAME'", "same"),
+            Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
             *_HAIKU_INIT,
             Default(
-                LAYOUT, "data_format", f"'{data_format}'", "channels_last", "channels-last", LAX_GENERAL
+                LAYOUT,
+                "data_format",
+                f"'{data_format}'",
+                "channels_last",
+                "channels-last",
+                LAX_GENERAL,
+                pin=f'"{data_format}"',
             ),
         ),
         bias_switch="with_bias",
+        initializers=("haiku.initializers",),
+        family="haiku",
     )
 
 
@@ -174,7 +209,8 @@ def _zero_padding(side: str, names: tuple[str, ...], positional: str, value: str
         names=names,
         side=side,
         positional=_split(positional),
-        defaults=(Default(PADDING, "padding", value, "valid"),),
+        defaults=(Default(PADDING, "padding", value, "valid", pin=value),),
+        family="equinox" if side == JAX else "torch",
         **kw,
     )
 
@@ -184,7 +220,16 @@ def _lax_fixed_layout(name: str, positional: str) -> ConvAPI:
         names=(f"jax.lax.{name}",),
         side=JAX,
         positional=_split(positional),
-        defaults=(Default(LAYOUT, None, "NC...", "channels_first", "always channels-first (N,C,...)/(O,I,...)"),),
+        defaults=(
+            Default(
+                LAYOUT,
+                None,
+                "NC...",
+                "channels_first",
+                "always channels-first (N,C,...)/(O,I,...)",
+                no_pin="the layout of this function is fixed; use lax.conv_general_dilated with dimension_numbers",
+            ),
+        ),
     )
 
 
@@ -194,7 +239,7 @@ def _convolve(names: tuple[str, ...], side: str, positional: str, keyword_only: 
         side=side,
         positional=_split(positional),
         keyword_only=_split(keyword_only),
-        defaults=(Default(CONVOLVE_MODE, "mode", "'full'", "full", "output length n+k-1"),),
+        defaults=(Default(CONVOLVE_MODE, "mode", "'full'", "full", "output length n+k-1", pin='"full"'),),
     )
 
 
@@ -261,28 +306,31 @@ APIS: tuple[ConvAPI, ...] = (
         names=("tensorflow.nn.conv1d",),
         side=TENSORFLOW,
         positional=_split("input filters stride padding data_format dilations name"),
-        defaults=(Default(LAYOUT, "data_format", "'NWC'", "channels_last", "channels-last"),),
+        defaults=(Default(LAYOUT, "data_format", "'NWC'", "channels_last", "channels-last", pin='"NWC"'),),
     ),
     ConvAPI(
         names=("tensorflow.nn.conv2d",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
-        defaults=(Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last"),),
+        defaults=(Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last", pin='"NHWC"'),),
     ),
     ConvAPI(
         names=("tensorflow.nn.conv3d",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
-        defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last"),),
+        defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last", pin='"NDHWC"'),),
     ),
     ConvAPI(
         names=("tensorflow.nn.convolution",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
         defaults=(
-            Default(PADDING, "padding", "'VALID'", "valid"),
-            Default(LAYOUT, "data_format", "None", "channels_last", "channels-last"),
+            Default(PADDING, "padding", "'VALID'", "valid", pin='"VALID"'),
+            Default(
+                LAYOUT, "data_format", "None", "channels_last", "channels-last", pin=('"NWC"', '"NHWC"', '"NDHWC"')
+            ),
         ),
+        rank_params=("strides", "dilations"),
     ),
     # jax.lax: padding is always required; the layout is what is left to a default.
     ConvAPI(
@@ -293,8 +341,16 @@ APIS: tuple[ConvAPI, ...] = (
             " feature_group_count batch_group_count precision preferred_element_type"
         ),
         defaults=(
-            Default(LAYOUT, "dimension_numbers", "None", "channels_first", "channels-first (N,C,...)/(O,I,...)"),
+            Default(
+                LAYOUT,
+                "dimension_numbers",
+                "None",
+                "channels_first",
+                "channels-first (N,C,...)/(O,I,...)",
+                pin=('("NCH", "OIH", "NCH")', '("NCHW", "OIHW", "NCHW")', '("NCDHW", "OIDHW", "NCDHW")'),
+            ),
         ),
+        rank_params=("window_strides", "lhs_dilation", "rhs_dilation", "padding"),
     ),
     _lax_fixed_layout("conv", "lhs rhs window_strides padding precision preferred_element_type"),
     _lax_fixed_layout(
@@ -311,9 +367,17 @@ APIS: tuple[ConvAPI, ...] = (
         # The opposite of conv_general_dilated: None means channels-last here.
         defaults=(
             Default(
-                LAYOUT, "dimension_numbers", "None", "channels_last", "channels-last (N,...,C)/(...,I,O)", LAX_GENERAL
+                LAYOUT,
+                "dimension_numbers",
+                "None",
+                "channels_last",
+                "channels-last (N,...,C)/(...,I,O)",
+                LAX_GENERAL,
+                # What jax.lax.conv_transpose substitutes for None, rank by rank.
+                pin=('("NHC", "HIO", "NHC")', '("NHWC", "HWIO", "NHWC")', '("NHWDC", "HWDIO", "NHWDC")'),
             ),
         ),
+        rank_params=("strides", "rhs_dilation", "padding"),
     ),
     # Signal-style convolve: a true convolution (kernel flipped), 'full' output by default.
     _convolve(("jax.numpy.convolve",), JAX, "a v mode", "precision preferred_element_type"),
@@ -332,6 +396,8 @@ APIS: tuple[ConvAPI, ...] = (
         ),
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
+        initializers=("flax.linen.initializers",),
+        family="flax",
     ),
     ConvAPI(
         names=("flax.linen.ConvTranspose", "flax.linen.linear.ConvTranspose"),
@@ -342,6 +408,8 @@ APIS: tuple[ConvAPI, ...] = (
         ),
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
+        initializers=("flax.linen.initializers",),
+        family="flax",
     ),
     ConvAPI(
         names=("flax.nnx.Conv",),
@@ -353,6 +421,8 @@ APIS: tuple[ConvAPI, ...] = (
         ),
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
+        initializers=("flax.nnx.initializers",),
+        family="flax",
     ),
     ConvAPI(
         names=("flax.nnx.ConvTranspose",),
@@ -364,6 +434,8 @@ APIS: tuple[ConvAPI, ...] = (
         ),
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
+        initializers=("flax.nnx.initializers",),
+        family="flax",
     ),
     # Haiku.
     _haiku("Conv1D", _HAIKU_CONV, "NWC"),
@@ -416,6 +488,50 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
         Contrast("keras.layers.Conv1D", TENSORFLOW, "'valid' without flipping the kernel", "valid"),
         Contrast("flax.linen.Conv", JAX, "'SAME' without flipping the kernel", "same"),
     ),
+}
+
+
+# `conv-lint fix --align-with TARGET` makes a call behave like TARGET's default conv layer:
+# what that layer does for each hazard (as a `kind`), ...
+ALIGN_TARGETS: dict[str, dict[str, str]] = {
+    "tensorflow": {PADDING: "valid", KERNEL_INIT: "glorot_uniform", BIAS_INIT: "zeros"},
+    "flax": {PADDING: "same", KERNEL_INIT: "lecun_normal", BIAS_INIT: "zeros"},
+    "torch": {PADDING: "valid", KERNEL_INIT: "kaiming_uniform", BIAS_INIT: "uniform"},
+}
+# JAX's own conv functions have no padding or initializer defaults; its layer library's do.
+ALIGN_TARGETS["jax"] = ALIGN_TARGETS["flax"]
+
+# ... and how each family writes that kind. A missing entry means the family cannot express
+# it (no Keras initializer draws a bias from U(±1/sqrt(fan_in)) of the kernel's fan-in).
+# torch's kaiming_uniform_(a=sqrt(5)) is U(±1/sqrt(fan_in)): variance scaling 1/3, fan_in, uniform.
+ALIGN_SOURCES: dict[str, dict[tuple[str, str], str]] = {
+    "keras": {
+        (PADDING, "valid"): '"valid"',
+        (PADDING, "same"): '"same"',
+        (KERNEL_INIT, "glorot_uniform"): '"glorot_uniform"',
+        (KERNEL_INIT, "lecun_normal"): '"lecun_normal"',
+        (KERNEL_INIT, "kaiming_uniform"): '{init}.VarianceScaling(scale=1 / 3, mode="fan_in", distribution="uniform")',
+        (BIAS_INIT, "zeros"): '"zeros"',
+    },
+    "flax": {
+        (PADDING, "valid"): '"VALID"',
+        (PADDING, "same"): '"SAME"',
+        (KERNEL_INIT, "glorot_uniform"): "{init}.glorot_uniform()",
+        (KERNEL_INIT, "lecun_normal"): "{init}.lecun_normal()",
+        (KERNEL_INIT, "kaiming_uniform"): '{init}.variance_scaling(1 / 3, "fan_in", "uniform")',
+        (BIAS_INIT, "zeros"): "{init}.zeros",
+    },
+    "haiku": {
+        (PADDING, "valid"): '"VALID"',
+        (PADDING, "same"): '"SAME"',
+        (KERNEL_INIT, "glorot_uniform"): '{init}.VarianceScaling(1.0, "fan_avg", "uniform")',
+        (KERNEL_INIT, "lecun_normal"): '{init}.VarianceScaling(1.0, "fan_in", "truncated_normal")',
+        (KERNEL_INIT, "kaiming_uniform"): '{init}.VarianceScaling(1 / 3, "fan_in", "uniform")',
+        (BIAS_INIT, "zeros"): "{init}.Constant(0.0)",
+    },
+    "equinox": {(PADDING, "valid"): "0", (PADDING, "same"): '"SAME"'},
+    # torch's padding="same" exists for stride 1 only.
+    "torch": {(PADDING, "valid"): "0", (PADDING, "same"): '"same"'},
 }
 
 

@@ -7,6 +7,7 @@ could not be read or parsed (the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.config import ConfigError, Settings, load, parse_codes
+from conv_lint.fix import ALIGN_CHOICES, FileChangedError, FileFix, FixOptions, NotFixed, fix_source, write_atomic
 from conv_lint.report import FORMATS, render, rules_table
 from conv_lint.rules import RULES_BY_CODE
-from conv_lint.runner import discover, select_findings
+from conv_lint.runner import SourceFile, discover, select_findings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -52,6 +54,76 @@ def command_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
+def command_fix(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args)
+    except ConfigError as error:
+        _error(str(error))
+        return EXIT_ERROR
+    options = FixOptions(unsafe=args.unsafe_fixes, align_with=args.align_with, use_noqa=not args.disable_noqa)
+    dry_run = args.diff or args.check
+    errors: list[str] = []
+    left: list[NotFixed] = []
+    fixed_findings = changed_files = 0
+    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
+        result = _fix_one(source, settings, options, args, errors)
+        if result is not None:
+            fixed_findings += len(result.fixed_findings)
+            changed_files += result.changed
+            left.extend(result.not_fixed)
+    for item in left:
+        finding = item.finding
+        print(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {item.reason}")
+    verb = "would fix" if dry_run else "fixed"
+    print(
+        f"conv-lint: {verb} {fixed_findings} finding(s) in {changed_files} file(s); {len(left)} left that cannot be fixed safely",
+        file=sys.stderr,
+    )
+    for message in errors:
+        _error(message)
+    if errors:
+        return EXIT_ERROR
+    if dry_run:
+        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
+    return EXIT_FINDINGS if left else EXIT_CLEAN
+
+
+def _fix_one(
+    source: SourceFile, settings: Settings, options: FixOptions, args: argparse.Namespace, errors: list[str]
+) -> FileFix | None:
+    try:
+        data = source.read()
+    except OSError as error:
+        errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+        return None
+    try:
+        result = fix_source(data, source.display, settings, options)
+    except SourceError as error:
+        errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}; not changed")
+        return None
+    if source.path is None:  # stdin: the fixed code goes to stdout, as black and ruff do
+        sys.stdout.buffer.write(_diff(source.display, result).encode() if args.diff else result.fixed)
+    elif result.changed and args.diff:
+        sys.stdout.write(_diff(source.display, result))
+    elif result.changed and not args.check:
+        try:
+            write_atomic(source.path, result.fixed, data)
+        except FileChangedError as error:
+            errors.append(str(error))
+            return None
+        except OSError as error:
+            errors.append(f"{source.display}: cannot write: {error.strerror or error}; not changed")
+            return None
+    return result
+
+
+def _diff(display: str, result: FileFix) -> str:
+    def lines(data: bytes) -> list[str]:
+        return data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(result.original), lines(result.fixed), f"a/{display}", f"b/{display}"))
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load(Path(args.config) if args.config else None)
     if args.select is not None:
@@ -77,6 +149,16 @@ def command_explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    parser.add_argument("paths", nargs="*", help=f"files or folders to {verb} ('-' reads stdin); default: .")
+    parser.add_argument("--select", help=f"comma-separated codes or prefixes to {verb} (replaces the configured list)")
+    parser.add_argument("--extend-select", help=f"codes or prefixes to {verb} in addition, e.g. CNV901")
+    parser.add_argument("--ignore", help=f"codes or prefixes not to {verb}")
+    parser.add_argument("--config", help="pyproject.toml to read [tool.conv-lint] from (default: the closest one)")
+    parser.add_argument("--stdin-filename", help="name to report for '-' (default: stdin)")
+    parser.add_argument("--disable-noqa", action="store_true", help=f"{verb} findings on lines marked # noqa too")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conv-lint",
@@ -87,16 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
-    check.add_argument("paths", nargs="*", help="files or folders to check ('-' reads stdin); default: .")
-    check.add_argument("--select", help="comma-separated codes or prefixes to report (replaces the configured list)")
-    check.add_argument("--extend-select", help="codes or prefixes to report in addition, e.g. CNV901")
-    check.add_argument("--ignore", help="codes or prefixes not to report")
+    _common_options(check, "report")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    check.add_argument("--config", help="pyproject.toml to read [tool.conv-lint] from (default: the closest one)")
-    check.add_argument("--stdin-filename", help="name to report for '-' (default: stdin)")
-    check.add_argument("--disable-noqa", action="store_true", help="report findings on lines marked # noqa")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     check.set_defaults(handler=command_check)
+
+    fix = commands.add_parser(
+        "fix",
+        help="write today's defaults explicitly (safe), or align calls with another framework (unsafe)",
+    )
+    _common_options(fix, "fix")
+    fix.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
+    fix.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    fix.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also pin defaults that depend on global settings (Keras data_format=None)",
+    )
+    fix.add_argument(
+        "--align-with",
+        choices=ALIGN_CHOICES,
+        help="unsafe: set padding and initializers so each call behaves like this framework's default conv layer",
+    )
+    fix.set_defaults(handler=command_fix)
 
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "markdown"), default="text")

@@ -15,6 +15,12 @@ import tokenize
 # Copied from flake8.defaults.NOQA_INLINE_REGEXP (flake8 7.x).
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+# flake8.defaults.NOQA_FILE: a line starting with `# flake8: noqa` silences the whole file.
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+
+
+def file_is_suppressed(text: str) -> bool:
+    return any(NOQA_FILE.match(line) for line in text.splitlines())
 
 
 def noqa_lines(text: str) -> dict[int, str]:

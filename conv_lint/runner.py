@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conv_lint.analyzer import Finding
 from conv_lint.config import Settings
-from conv_lint.noqa import is_suppressed, noqa_lines
+from conv_lint.noqa import file_is_suppressed, is_suppressed, noqa_lines
 
 STDIN = "-"
 STDIN_DISPLAY = "stdin"  # flake8's name for it, so both print the same lines
@@ -60,6 +60,9 @@ def select_findings(
 ) -> list[Finding]:
     kept = [finding for finding in findings if settings.code_enabled(finding.code, path)]
     if kept and use_noqa:
-        lines = noqa_lines(source.decode("utf-8", errors="replace"))
+        text = source.decode("utf-8", errors="replace")
+        if file_is_suppressed(text):
+            return []
+        lines = noqa_lines(text)
         kept = [finding for finding in kept if not is_suppressed(finding.code, lines.get(finding.line))]
     return kept

@@ -1,0 +1,370 @@
+"""``conv-lint fix``: write defaults explicitly, as a libcst transform.
+
+Safe fixes pin the default in force today (``padding="valid"`` on a Keras layer), so the
+program does not change and the call no longer depends on a default. Unsafe fixes run only
+when asked for (ruff's model): pins that depend on global state (``--unsafe-fixes``) and
+``--align-with FRAMEWORK``, which rewrites the settings so the call behaves like that
+framework's default conv layer.
+
+Every fixed file is re-parsed before it is written; a write is atomic (temporary file in the
+same folder, then rename, file mode kept) and refused when the file changed on disk meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from conv_lint.analyzer import Analysis, Finding, ResolvedCall, analyze_source, parse, syntax_check
+from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
+from conv_lint.config import Settings
+from conv_lint.noqa import is_suppressed, noqa_lines
+from conv_lint.resolve import dotted_name
+from conv_lint.rules import RULES_BY_HAZARD
+from conv_lint.runner import select_findings
+
+ALIGN_CHOICES = tuple(sorted(ALIGN_TARGETS))
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    unsafe: bool = False
+    align_with: str | None = None
+    use_noqa: bool = True
+
+
+@dataclass(frozen=True)
+class NotFixed:
+    """A finding the fixer left alone, and why."""
+
+    finding: Finding
+    reason: str
+
+
+@dataclass
+class FileFix:
+    original: bytes
+    fixed: bytes
+    fixed_findings: list[Finding] = field(default_factory=list)
+    rewritten_calls: int = 0  # calls changed by --align-with beyond their findings
+    not_fixed: list[NotFixed] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed != self.original
+
+
+class _Unwritable(Exception):
+    """This edit cannot be written without guessing; the message says why."""
+
+
+@dataclass
+class _Edits:
+    """Keyword values to set, per call node, plus the imports they need."""
+
+    by_call: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]] = field(default_factory=dict)
+    imports: set[tuple[str, str, str | None]] = field(default_factory=set)
+
+    def set(self, call: ResolvedCall, parameter: str, source: str) -> None:
+        self.by_call.setdefault(call.node, (call, {}))[1][parameter] = source
+
+
+def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
+    """Fix one file's source. Raises SourceError when it does not parse."""
+    analysis = analyze_source(source, path)
+    if analysis is None:
+        return FileFix(source, source)
+    result = FileFix(source, source)
+    edits = _Edits()
+    writer = _ValueWriter(analysis, source)
+    for finding in select_findings(analysis.findings, source, settings, path, options.use_noqa):
+        if finding.spec is None or finding.call is None:
+            continue  # CNV901: nothing is known about the call
+        try:
+            edits.set(finding.call, finding.spec.param, _pin(finding, writer, options, edits))
+            result.fixed_findings.append(finding)
+        except _Unwritable as why:
+            result.not_fixed.append(NotFixed(finding, str(why)))
+    if options.align_with:
+        result.rewritten_calls = _align(analysis, source, settings, options, writer, edits, path)
+    if not edits.by_call:
+        return result
+    module = analysis.module.visit(_SetKeywords(edits.by_call))
+    if edits.imports:
+        context = CodemodContext()
+        for module_name, obj, alias in sorted(edits.imports, key=str):
+            AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
+        module = AddImportsVisitor(context).transform_module(module)
+    fixed = module.bytes
+    # Never hand back something that no longer parses, whatever went wrong above.
+    parse(fixed)
+    syntax_check(fixed, path)
+    result.fixed = fixed
+    return result
+
+
+def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Edits) -> str:
+    spec = finding.spec
+    if spec.no_pin:
+        raise _Unwritable(spec.no_pin)
+    if spec.unsafe and not (options.unsafe or options.align_with):
+        raise _Unwritable(f"unsafe: {spec.unsafe} (--unsafe-fixes writes it)")
+    pin = spec.pin
+    if isinstance(pin, tuple):
+        rank = spatial_rank(finding.call)
+        if rank is None:
+            names = " or ".join(finding.call.api.rank_params)
+            raise _Unwritable(f"the spatial rank is not written in the call (pass {names} as a literal tuple)")
+        pin = pin[rank - 1]
+    return writer.render(pin, finding.call, edits)
+
+
+def spatial_rank(call: ResolvedCall) -> int | None:
+    """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
+    for parameter in call.api.rank_params:
+        arg = call.bound.arguments.get(parameter)
+        if arg is not None and isinstance(arg.value, (cst.Tuple, cst.List)):
+            rank = len(arg.value.elements)
+            if 1 <= rank <= 3:
+                return rank
+    return None
+
+
+def _align(
+    analysis: Analysis,
+    source: bytes,
+    settings: Settings,
+    options: FixOptions,
+    writer: _ValueWriter,
+    edits: _Edits,
+    path: str,
+) -> int:
+    """Set padding and initializers of every conv call to what the target's default layer does."""
+    target = ALIGN_TARGETS[options.align_with]
+    lines = noqa_lines(source.decode("utf-8", errors="replace")) if options.use_noqa else {}
+    rewritten = 0
+    for call in analysis.calls:
+        api = call.api
+        writes = ALIGN_SOURCES.get(api.family)
+        if writes is None:
+            continue
+        line = lines.get(analysis.line_of(call.node))
+        changed = False
+        for default in _alignable(api, call):
+            code = RULES_BY_HAZARD[default.hazard].code
+            if not settings.code_enabled(code, path) or is_suppressed(code, line):
+                continue
+            template = writes.get((default.hazard, target[default.hazard]))
+            if template is None:
+                continue  # this framework cannot express it; the finding (if any) stays
+            value = writer.render(template, call, edits)
+            current = call.bound.arguments.get(default.param)
+            if current is not None and analysis.module.code_for_node(current.value) == value:
+                continue
+            edits.set(call, default.param, value)
+            changed = True
+        rewritten += changed
+    return rewritten
+
+
+def _alignable(api: ConvAPI, call: ResolvedCall) -> list[Default]:
+    bias_off = api.bias_switch is not None and call.bound.literal_false(api.bias_switch)
+    return [
+        default
+        for default in api.defaults
+        if default.param and default.hazard in RULES_BY_HAZARD and not (default.hazard == BIAS_INIT and bias_off)
+    ]
+
+
+class _ValueWriter:
+    """Writes a pin's source the way this file writes code: its quotes and its module aliases."""
+
+    def __init__(self, analysis: Analysis, source: bytes) -> None:
+        self.analysis = analysis
+        self.quote = _preferred_quote(analysis.module)
+
+    def render(self, template: str, call: ResolvedCall, edits: _Edits) -> str:
+        if "{init}" in template:
+            template = template.replace("{init}", self._module_expression(call, edits))
+        if self.quote == "'" and "'" not in template:
+            template = template.replace('"', "'")
+        return template
+
+    def _module_expression(self, call: ResolvedCall, edits: _Edits) -> str:
+        """How this file can name the API's initializers module; an import is added if it cannot."""
+        targets = call.api.initializers
+        if not targets:
+            raise _Unwritable(f"{call.api.name} has no initializers module to write")
+        # Prefer the spelling that matches how the call itself was reached (tf.keras vs keras).
+        targets = sorted(targets, key=lambda module: -_shared_prefix(module, call.qualified_name))
+        resolver = self.analysis.resolver
+        for module in targets:
+            for expression in self._candidates(call):
+                for qualified in resolver.qualified_names(expression, call.scope):
+                    if module == qualified or module.startswith(qualified + "."):
+                        return dotted_name(expression) + module[len(qualified) :]
+        module = targets[0]
+        package, _, leaf = module.rpartition(".")
+        alias = None
+        if leaf in self.analysis.resolver.names.module_scope.bindings:
+            alias = f"{package.split('.')[0]}_{leaf}"
+        edits.imports.add((package, leaf, alias))
+        return alias or leaf
+
+    def _candidates(self, call: ResolvedCall) -> list[cst.BaseExpression]:
+        """The callee's own prefixes (``nn`` in ``nn.Conv``), then every module-level name."""
+        candidates: list[cst.BaseExpression] = []
+        func = call.node.func
+        while isinstance(func, cst.Attribute):
+            func = func.value
+            candidates.append(func)
+        names = self.analysis.resolver.names.module_scope.bindings
+        candidates.extend(cst.Name(name) for name in sorted(names))
+        return candidates
+
+
+def _shared_prefix(module: str, qualified_name: str) -> int:
+    count = 0
+    for a, b in zip(module.split("."), qualified_name.split(".")):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+def _preferred_quote(module: cst.Module) -> str:
+    finder = _FirstString()
+    module.visit(finder)
+    return finder.quote
+
+
+class _FirstString(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.quote = '"'
+        self.found = False
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> bool:
+        if not self.found and node.quote in ("'", '"'):
+            self.quote = node.quote
+            self.found = True
+        return False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return not self.found and super().on_visit(node)
+
+
+class _SetKeywords(cst.CSTTransformer):
+    """Set arguments on calls, keeping each call's formatting and comments."""
+
+    def __init__(self, by_call: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]]) -> None:
+        self.by_call = by_call
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if original not in self.by_call:
+            return updated
+        call, values = self.by_call[original]
+        return set_arguments(original, updated, call, values)
+
+
+def set_arguments(original: cst.Call, updated: cst.Call, call: ResolvedCall, values: dict[str, str]) -> cst.Call:
+    """Replace the value of each parameter the call passes (by keyword or position); append the rest."""
+    args = list(updated.args)
+    pending = dict(values)
+    for parameter in list(pending):
+        passed = call.bound.arguments.get(parameter)
+        if passed is None:
+            continue
+        index = next(i for i, arg in enumerate(original.args) if arg is passed)
+        args[index] = args[index].with_changes(value=cst.parse_expression(pending.pop(parameter)))
+    if pending:
+        new = [_keyword(name, source) for name, source in pending.items()]
+        args = _append(args, new, updated.whitespace_before_args)
+    return updated.with_changes(args=args)
+
+
+def _keyword(name: str, source: str) -> cst.Arg:
+    no_space = cst.SimpleWhitespace("")
+    return cst.Arg(
+        value=cst.parse_expression(source),
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+    )
+
+
+def _append(args: list[cst.Arg], new: list[cst.Arg], opening: cst.BaseParenthesizableWhitespace) -> list[cst.Arg]:
+    """Append arguments in the call's own style: one per line if it puts one per line."""
+    inline = inline_comma()
+    if not args:
+        return [arg.with_changes(comma=inline) for arg in new[:-1]] + [new[-1]]
+    last = args[-1]
+    separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else inline
+    if isinstance(last.comma, cst.Comma):
+        return args[:-1] + _after_trailing_comma(last, new, separator, opening)
+    joined = [last.with_changes(comma=separator)]
+    joined += [arg.with_changes(comma=separator) for arg in new[:-1]]
+    joined.append(new[-1])
+    return args[:-1] + joined
+
+
+def _after_trailing_comma(
+    last: cst.Arg, new: list[cst.Arg], separator: cst.Comma, opening: cst.BaseParenthesizableWhitespace
+) -> list[cst.Arg]:
+    """``f(\n    a,\n    b,  # note\n)``: new arguments go after ``b`` one per line, the comment
+    stays on ``b``'s line, and the trailing comma and closing indentation move to the end."""
+    trailing = last.comma
+    after = trailing.whitespace_after
+    if not isinstance(after, cst.ParenthesizedWhitespace):
+        return [last] + [arg.with_changes(comma=inline_comma()) for arg in new[:-1]] + [new[-1].with_changes(comma=trailing)]
+    # The arguments' indentation: after another argument's comma, or after the opening parenthesis.
+    indent = after.last_line
+    for whitespace in (opening, separator.whitespace_after):
+        if isinstance(whitespace, cst.ParenthesizedWhitespace):
+            indent = whitespace.last_line
+    # `b,  # note` keeps its comment, then continues at the arguments' indentation.
+    kept = trailing.with_changes(whitespace_after=after.with_changes(last_line=indent))
+    plain = trailing.with_changes(
+        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=indent)
+    )
+    closing = trailing.with_changes(
+        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=after.last_line)
+    )
+    return [last.with_changes(comma=kept)] + [arg.with_changes(comma=plain) for arg in new[:-1]] + [
+        new[-1].with_changes(comma=closing)
+    ]
+
+
+def inline_comma() -> cst.Comma:
+    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+
+
+class FileChangedError(Exception):
+    """The file on disk is no longer what was read: another program wrote it meanwhile."""
+
+
+def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename, keeping its mode, if it still holds ``expected``."""
+    target = path.resolve()  # write through a symlink, never replace the link with a file
+    if target.read_bytes() != expected:
+        raise FileChangedError(f"{path}: changed on disk during the run; not written")
+    mode = stat.S_IMODE(target.stat().st_mode)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".conv-lint")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
