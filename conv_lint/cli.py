@@ -83,6 +83,8 @@ def command_fix(args: argparse.Namespace) -> int:
         _error(message)
     if errors:
         return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
     if dry_run:
         return EXIT_FINDINGS if changed_files else EXIT_CLEAN
     return EXIT_FINDINGS if left else EXIT_CLEAN
@@ -157,6 +159,7 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("--config", help="pyproject.toml to read [tool.conv-lint] from (default: the closest one)")
     parser.add_argument("--stdin-filename", help="name to report for '-' (default: stdin)")
     parser.add_argument("--disable-noqa", action="store_true", help=f"{verb} findings on lines marked # noqa too")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,7 +174,6 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
     _common_options(check, "report")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     check.set_defaults(handler=command_check)
 
     fix = commands.add_parser(

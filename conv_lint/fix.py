@@ -84,16 +84,20 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     result = FileFix(source, source)
     edits = _Edits()
     writer = _ValueWriter(analysis, source)
+    aligned: dict[tuple[int, str], Finding] = {}
     for finding in select_findings(analysis.findings, source, settings, path, options.use_noqa):
         if finding.spec is None or finding.call is None:
             continue  # CNV901: nothing is known about the call
+        if options.align_with and _aligns(finding.call.api, finding.spec, options.align_with):
+            aligned[(id(finding.call.node), finding.spec.param)] = finding
+            continue
         try:
             edits.set(finding.call, finding.spec.param, _pin(finding, writer, options, edits))
             result.fixed_findings.append(finding)
         except _Unwritable as why:
             result.not_fixed.append(NotFixed(finding, str(why)))
     if options.align_with:
-        result.rewritten_calls = _align(analysis, source, settings, options, writer, edits, path)
+        result.rewritten_calls = _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if not edits.by_call:
         return result
     module = analysis.module.visit(_SetKeywords(edits.by_call))
@@ -137,6 +141,11 @@ def spatial_rank(call: ResolvedCall) -> int | None:
     return None
 
 
+def _aligns(api: ConvAPI, default: Default, target: str) -> bool:
+    """Whether --align-with decides this parameter (instead of pinning today's default)."""
+    return api.family in ALIGN_SOURCES and default.hazard in ALIGN_TARGETS[target]
+
+
 def _align(
     analysis: Analysis,
     source: bytes,
@@ -145,25 +154,34 @@ def _align(
     writer: _ValueWriter,
     edits: _Edits,
     path: str,
+    findings: dict[tuple[int, str], Finding],
+    result: FileFix,
 ) -> int:
     """Set padding and initializers of every conv call to what the target's default layer does."""
     target = ALIGN_TARGETS[options.align_with]
-    lines = noqa_lines(source.decode("utf-8", errors="replace")) if options.use_noqa else {}
+    text = source.decode("utf-8", errors="replace")
+    lines = noqa_lines(text) if options.use_noqa else {}
     rewritten = 0
     for call in analysis.calls:
         api = call.api
-        writes = ALIGN_SOURCES.get(api.family)
-        if writes is None:
+        if api.family not in ALIGN_SOURCES:
             continue
         line = lines.get(analysis.line_of(call.node))
         changed = False
-        for default in _alignable(api, call):
+        for default in _alignable(api, call, target):
             code = RULES_BY_HAZARD[default.hazard].code
             if not settings.code_enabled(code, path) or is_suppressed(code, line):
                 continue
-            template = writes.get((default.hazard, target[default.hazard]))
+            finding = findings.get((id(call.node), default.param))
+            kind = target[default.hazard]
+            template = ALIGN_SOURCES[api.family].get((default.hazard, kind))
             if template is None:
-                continue  # this framework cannot express it; the finding (if any) stays
+                if finding is not None:
+                    reason = f"{api.name} has no {default.param} that matches {options.align_with}'s {kind}"
+                    result.not_fixed.append(NotFixed(finding, reason))
+                continue
+            if finding is not None:
+                result.fixed_findings.append(finding)
             value = writer.render(template, call, edits)
             current = call.bound.arguments.get(default.param)
             if current is not None and analysis.module.code_for_node(current.value) == value:
@@ -174,12 +192,12 @@ def _align(
     return rewritten
 
 
-def _alignable(api: ConvAPI, call: ResolvedCall) -> list[Default]:
+def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list[Default]:
     bias_off = api.bias_switch is not None and call.bound.literal_false(api.bias_switch)
     return [
         default
         for default in api.defaults
-        if default.param and default.hazard in RULES_BY_HAZARD and not (default.hazard == BIAS_INIT and bias_off)
+        if default.param and default.hazard in target and not (default.hazard == BIAS_INIT and bias_off)
     ]
 
 
