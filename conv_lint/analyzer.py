@@ -60,14 +60,18 @@ class SourceError(Exception):
         self.column = column
 
 
-def parse(source: bytes | str) -> cst.Module:
+def parse(source: bytes | str, path: str = "-") -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as error:
+        # Python's own parser names the line a user expects (libcst's can be one off).
+        syntax_check(source, path)
         reason = str(error.message).splitlines()[0] if error.message else "syntax error"
         raise SourceError(f"cannot parse: {reason}", error.raw_line, error.raw_column + 1) from None
     except (UnicodeDecodeError, LookupError) as error:
         raise SourceError(f"cannot decode: {error}") from None
+    except RecursionError:
+        raise SourceError("cannot parse: too deeply nested") from None
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def analyze_source(source: bytes | str, path: str, catalog: Catalog = CATALOG) -
         # compiler's own parser) but still report a file that is not valid Python.
         syntax_check(source, path)
         return None
-    return analyze_module(parse(source), path, catalog)
+    return analyze_module(parse(source, path), path, catalog)
 
 
 def syntax_check(source: bytes | str, path: str) -> None:
@@ -184,6 +188,12 @@ def _lookup_named(
     return None
 
 
+def _none_for_none(bound: BoundCall, default: Default) -> bool:
+    """``data_format=None`` where the default is None: written out, but still the framework's choice."""
+    arg = bound.arguments[default.param]
+    return default.value == "None" and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+
+
 def _indirect_api(call: cst.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
     """The API behind ``functools.partial(API, ...)`` or ``API.from_config(...)``."""
     func = call.func
@@ -213,7 +223,7 @@ def _check_call(
     calls.append(call)
     hits = []
     for default in api.defaults:
-        if default.param is not None and bound.passes(default.param):
+        if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
             continue
         if default.hazard == BIAS_INIT and api.bias_switch and bound.literal_false(api.bias_switch):
             continue

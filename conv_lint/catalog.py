@@ -500,6 +500,7 @@ ALIGN_TARGETS: dict[str, dict[str, str]] = {
 }
 # JAX's own conv functions have no padding or initializer defaults; its layer library's do.
 ALIGN_TARGETS["jax"] = ALIGN_TARGETS["flax"]
+ALIGN_CHOICES = tuple(sorted(ALIGN_TARGETS))
 
 # ... and how each family writes that kind. A missing entry means the family cannot express
 # it (no Keras initializer draws a bias from U(±1/sqrt(fan_in)) of the kernel's fan-in).

@@ -15,7 +15,8 @@ from pathlib import Path
 from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.config import ConfigError, Settings, load, parse_codes
-from conv_lint.fix import ALIGN_CHOICES, FileChangedError, FileFix, FixOptions, NotFixed, fix_source, write_atomic
+from conv_lint.catalog import ALIGN_CHOICES
+from conv_lint.fix import FileChangedError, FileFix, FixOptions, NotFixed, fix_source, write_atomic
 from conv_lint.report import FORMATS, render, rules_table
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import SourceFile, discover, select_findings

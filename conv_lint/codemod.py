@@ -16,7 +16,8 @@ from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from conv_lint.analyzer import SourceError
 from conv_lint.config import load
-from conv_lint.fix import ALIGN_CHOICES, FixOptions, fix_source
+from conv_lint.catalog import ALIGN_CHOICES
+from conv_lint.fix import FixOptions, fix_source
 
 
 class PinDefaults(CodemodCommand):

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-
 from conv_lint.analyzer import Analysis, Finding, ResolvedCall, analyze_source, parse, syntax_check
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
@@ -29,9 +26,6 @@ from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.resolve import dotted_name
 from conv_lint.rules import RULES_BY_HAZARD
 from conv_lint.runner import select_findings
-
-ALIGN_CHOICES = tuple(sorted(ALIGN_TARGETS))
-
 
 @dataclass(frozen=True)
 class FixOptions:
@@ -102,13 +96,17 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
         return result
     module = analysis.module.visit(_SetKeywords(edits.by_call))
     if edits.imports:
+        # libcst.codemod costs a third of a second to import: only files that need an import pay.
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import AddImportsVisitor
+
         context = CodemodContext()
         for module_name, obj, alias in sorted(edits.imports, key=str):
             AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
         module = AddImportsVisitor(context).transform_module(module)
     fixed = module.bytes
     # Never hand back something that no longer parses, whatever went wrong above.
-    parse(fixed)
+    parse(fixed, path)
     syntax_check(fixed, path)
     result.fixed = fixed
     return result

@@ -160,8 +160,8 @@ class ModuleNames(cst.CSTVisitor):
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative)
         if isinstance(node.names, cst.ImportStar):
-            if module is not None and not relative:
-                self.scope.module().star_imports.append(module)
+            # A relative star import may define anything: record it as opaque.
+            self.scope.module().star_imports.append(LOCAL if relative or module is None else module)
             return
         for alias in node.names:
             target = alias.asname.name if alias.asname is not None else alias.name
@@ -172,9 +172,21 @@ class ModuleNames(cst.CSTVisitor):
                 self._bind_target(target, f"{module}.{imported}")
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        value = self._alias_value(node.value)
         for target in node.targets:
-            self._bind_target(target.target, value)
+            self._bind_assignment(target.target, node.value)
+
+    def _bind_assignment(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        # `Conv, Dense = nn.Conv, nn.Dense` aliases element by element.
+        if (
+            isinstance(target, (cst.Tuple, cst.List))
+            and isinstance(value, (cst.Tuple, cst.List))
+            and len(target.elements) == len(value.elements)
+            and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements))
+        ):
+            for target_element, value_element in zip(target.elements, value.elements):
+                self._bind_assignment(target_element.value, value_element.value)
+        else:
+            self._bind_target(target, self._alias_value(value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -252,7 +264,14 @@ class Resolver:
             if bound:
                 return self._from_bindings(bound, current, seen)
             if current.parent is None and current.star_imports:
-                return tuple(f"{module}.{name}" for module in current.star_imports)
+                # A later star import overrides an earlier one, as at run time; past one
+                # whose module we cannot see (a relative import), nothing can be claimed.
+                candidates = []
+                for module in reversed(current.star_imports):
+                    if module == LOCAL:
+                        break
+                    candidates.append(f"{module}.{name}")
+                return tuple(candidates)
             current = current.parent
         return ()
 
@@ -264,7 +283,7 @@ class Resolver:
         if any(value == LOCAL for value in bound):
             return ()
         results: list[str] = []
-        for value in bound:
+        for value in reversed(bound):  # the last binding first: it is the one in force after the module ran
             if isinstance(value, str):
                 results.append(value)
                 continue

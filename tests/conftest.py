@@ -43,3 +43,18 @@ def require_framework(module: str):
     if os.environ.get("CI"):
         return __import__(module)
     return pytest.importorskip(module)
+
+
+def require_installed(*modules: str) -> None:
+    """Skip (locally) or fail (in CI) unless ``modules`` are installed, without importing them here.
+
+    Tests that run TensorFlow or JAX do it in subprocesses, so the test process stays light
+    and the two frameworks never share a process.
+    """
+    import importlib.util
+
+    missing = [module for module in modules if importlib.util.find_spec(module) is None]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"CI installs the test group, but {', '.join(missing)} is missing")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not installed")

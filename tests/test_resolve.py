@@ -183,3 +183,22 @@ def test_star_arguments_make_the_call_unknowable():
 def test_finding_position_is_the_call():
     (first, *_) = analyze("import keras\n\nmodel = [\n    keras.layers.Conv1D(8, 3),\n]\n", "x.py")
     assert (first.line, first.column) == (4, 5)
+
+
+def test_later_bindings_and_star_imports_win():
+    assert apis("from numpy import *\nfrom jax.numpy import *\nconvolve(x, k)\n") == ["jax.numpy.convolve"]
+    assert apis("from typing import *\nfrom keras.layers import *\nConv1D(8, 3)\n") == ["keras.layers.Conv1D"]
+    assert apis("from keras.layers import *\nfrom .blocks import *\nConv1D(8, 3)\n") == []
+    assert apis("from .blocks import *\nfrom keras.layers import *\nConv1D(8, 3)\n") == ["keras.layers.Conv1D"]
+
+
+def test_tuple_assignment_aliases():
+    assert apis("import flax.linen as nn\nConv, Dense = nn.Conv, nn.Dense\nConv(16, (3, 3))\n") == ["flax.linen.Conv"]
+    assert apis("import flax.linen as nn\nConv, Dense = make()\nConv(16, (3, 3))\n") == []
+
+
+def test_explicit_none_where_none_is_the_default_still_relies_on_it():
+    assert "CNV004" in codes("import keras\nkeras.layers.Conv1D(8, 3, data_format=None)\n")
+    assert "CNV004" in codes("from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME', dimension_numbers=None)\n")
+    assert "CNV002" in codes("import haiku as hk\nhk.Conv1D(4, 3, w_init=None)\n")
+    assert "CNV001" not in codes("import keras\nkeras.layers.Conv1D(8, 3, padding=None)\n")
