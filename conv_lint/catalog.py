@@ -199,9 +199,20 @@ _EQX_TRANSPOSE = (
     "in_channels out_channels kernel_size stride output_padding padding dilation groups use_bias"
     " padding_mode dtype"
 )
+# The N-d transpose takes padding before output_padding, unlike ConvTranspose1d/2d/3d.
+_EQX_TRANSPOSE_ND = (
+    "num_spatial_dims in_channels out_channels kernel_size stride padding output_padding dilation groups"
+    " use_bias padding_mode dtype"
+)
 _TORCH_CONV = (
     "in_channels out_channels kernel_size stride padding dilation groups bias padding_mode device dtype"
 )
+_TORCH_TRANSPOSE = (
+    "in_channels out_channels kernel_size stride padding output_padding groups bias dilation padding_mode"
+    " device dtype"
+)
+_TORCH_FUNCTIONAL = "input weight bias stride padding dilation groups"
+_TORCH_FUNCTIONAL_TRANSPOSE = "input weight bias stride padding output_padding groups dilation"
 
 
 def _zero_padding(side: str, names: tuple[str, ...], positional: str, value: str, **kw) -> ConvAPI:
@@ -321,6 +332,25 @@ APIS: tuple[ConvAPI, ...] = (
         defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last", pin='"NDHWC"'),),
     ),
     ConvAPI(
+        names=("tensorflow.nn.depthwise_conv2d",),
+        side=TENSORFLOW,
+        positional=_split("input filter strides padding data_format dilations name"),
+        defaults=(Default(LAYOUT, "data_format", "None", "channels_last", "channels-last", pin='"NHWC"'),),
+    ),
+    # The tf.nn transposed convs pad 'SAME' by default, unlike Keras' Conv*DTranspose ('valid').
+    *(
+        ConvAPI(
+            names=(f"tensorflow.nn.{name}",),
+            side=TENSORFLOW,
+            positional=_split("input filters output_shape strides padding data_format dilations name"),
+            defaults=(
+                Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
+                Default(LAYOUT, "data_format", f"'{layout}'", "channels_last", "channels-last", pin=f'"{layout}"'),
+            ),
+        )
+        for name, layout in (("conv1d_transpose", "NWC"), ("conv2d_transpose", "NHWC"))
+    ),
+    ConvAPI(
         names=("tensorflow.nn.convolution",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
@@ -386,6 +416,8 @@ APIS: tuple[ConvAPI, ...] = (
     _convolve(("numpy.convolve",), NUMPY, "a v mode"),
     _convolve(("scipy.signal.convolve",), NUMPY, "in1 in2 mode method"),
     _convolve(("scipy.signal.fftconvolve",), NUMPY, "in1 in2 mode axes"),
+    _convolve(("scipy.signal.convolve2d",), NUMPY, "in1 in2 mode boundary fillvalue"),
+    _convolve(("jax.scipy.signal.convolve2d",), JAX, "in1 in2 mode boundary fillvalue precision"),
     # Flax: always channels-last, so only padding and initializers are left to defaults.
     ConvAPI(
         names=("flax.linen.Conv", "flax.linen.linear.Conv"),
@@ -443,6 +475,9 @@ APIS: tuple[ConvAPI, ...] = (
     _haiku("Conv3D", _HAIKU_CONV, "NDHWC"),
     _haiku("Conv1DTranspose", _HAIKU_TRANSPOSE, "NWC"),
     _haiku("Conv2DTranspose", _HAIKU_TRANSPOSE, "NHWC"),
+    _haiku("Conv3DTranspose", _HAIKU_TRANSPOSE, "NDHWC"),
+    _haiku("ConvND", f"num_spatial_dims {_HAIKU_CONV}", "channels_last"),
+    _haiku("ConvNDTranspose", f"num_spatial_dims {_HAIKU_TRANSPOSE}", "channels_last"),
     _haiku("DepthwiseConv1D", _HAIKU_DEPTHWISE, "NWC"),
     _haiku("DepthwiseConv2D", _HAIKU_DEPTHWISE, "NHWC"),
     # Equinox and PyTorch: fixed channels-first layout and initializers no argument sets,
@@ -452,11 +487,19 @@ APIS: tuple[ConvAPI, ...] = (
     _zero_padding(JAX, ("equinox.nn.Conv3d",), _EQX_CONV, "(0, 0, 0)", keyword_only=("key",)),
     _zero_padding(JAX, ("equinox.nn.ConvTranspose1d",), _EQX_TRANSPOSE, "0", keyword_only=("key",)),
     _zero_padding(JAX, ("equinox.nn.ConvTranspose2d",), _EQX_TRANSPOSE, "(0, 0)", keyword_only=("key",)),
-    _zero_padding(TORCH, ("torch.nn.Conv1d",), _TORCH_CONV, "0"),
-    _zero_padding(TORCH, ("torch.nn.Conv2d",), _TORCH_CONV, "0"),
-    _zero_padding(TORCH, ("torch.nn.Conv3d",), _TORCH_CONV, "0"),
-    _zero_padding(TORCH, ("torch.nn.functional.conv1d",), "input weight bias stride padding dilation groups", "0"),
-    _zero_padding(TORCH, ("torch.nn.functional.conv2d",), "input weight bias stride padding dilation groups", "0"),
+    _zero_padding(JAX, ("equinox.nn.ConvTranspose3d",), _EQX_TRANSPOSE, "(0, 0, 0)", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.Conv",), f"num_spatial_dims {_EQX_CONV}", "0", keyword_only=("key",)),
+    _zero_padding(JAX, ("equinox.nn.ConvTranspose",), _EQX_TRANSPOSE_ND, "0", keyword_only=("key",)),
+    *(_zero_padding(TORCH, (f"torch.nn.Conv{n}d",), _TORCH_CONV, "0") for n in (1, 2, 3)),
+    *(_zero_padding(TORCH, (f"torch.nn.ConvTranspose{n}d",), _TORCH_TRANSPOSE, "0") for n in (1, 2, 3)),
+    *(
+        _zero_padding(TORCH, (f"torch.nn.functional.conv{n}d", f"torch.conv{n}d"), _TORCH_FUNCTIONAL, "0")
+        for n in (1, 2, 3)
+    ),
+    *(
+        _zero_padding(TORCH, (f"torch.nn.functional.conv_transpose{n}d", f"torch.conv_transpose{n}d"), _TORCH_FUNCTIONAL_TRANSPOSE, "0")
+        for n in (1, 2, 3)
+    ),
 )
 
 # What the other frameworks do for each hazard, in the order a message prefers them.
