@@ -3,15 +3,17 @@
 The analyzer reports everything it sees; choosing which codes to show (select/ignore,
 ``# noqa``, per-file ignores) is the front end's job, so the flake8 plugin can leave it
 to flake8 and ``conv-lint check`` can do it the same way.
+
+It reads Python's ``ast`` (fast, and the same parse flake8 reports E999 from); the fixer
+maps its findings back onto libcst nodes by position to edit the source losslessly.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from dataclasses import dataclass, field
-
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, contrast_for
 from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
@@ -27,7 +29,7 @@ class Finding:
 
     path: str
     line: int
-    column: int  # 1-based, as flake8 prints it
+    column: int  # 1-based, in characters, as flake8 prints it
     code: str
     message: str
     api: str
@@ -60,17 +62,15 @@ class SourceError(Exception):
         self.column = column
 
 
-def parse(source: bytes | str, path: str = "-") -> cst.Module:
+def parse(source: bytes | str, path: str = "-") -> ast.Module:
+    """Python's own parse of ``source``: the encoding cookie and BOM are honoured."""
     try:
-        return cst.parse_module(source)
-    except cst.ParserSyntaxError as error:
-        # Python's own parser names the line a user expects (libcst's can be one off).
-        syntax_check(source, path)
-        reason = str(error.message).splitlines()[0] if error.message else "syntax error"
-        raise SourceError(f"cannot parse: {reason}", error.raw_line, error.raw_column + 1) from None
-    except (UnicodeDecodeError, LookupError) as error:
-        raise SourceError(f"cannot decode: {error}") from None
-    except RecursionError:
+        return compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        raise SourceError(f"cannot parse: {error.msg}", error.lineno or 1, error.offset or 1) from None
+    except (ValueError, UnicodeDecodeError) as error:  # NUL bytes, undecodable text
+        raise SourceError(f"cannot parse: {error}") from None
+    except (RecursionError, MemoryError):
         raise SourceError("cannot parse: too deeply nested") from None
 
 
@@ -78,91 +78,102 @@ def parse(source: bytes | str, path: str = "-") -> cst.Module:
 class ResolvedCall:
     """A call of a catalog API, with the scope it sits in and its arguments bound."""
 
-    node: cst.Call
+    node: ast.Call
     scope: Scope
     bound: BoundCall
     qualified_name: str  # as this file reaches it, e.g. tensorflow.keras.layers.Conv1D
+    callee: str  # as written, e.g. tf.keras.layers.Conv1D
+    column: int  # 1-based, in characters
 
     @property
     def api(self) -> ConvAPI:
         return self.bound.api
+
+    @property
+    def line(self) -> int:
+        return self.node.lineno
 
 
 @dataclass
 class Analysis:
     """One module's resolved conv calls and findings: what ``check`` prints and ``fix`` edits."""
 
-    module: cst.Module
     resolver: Resolver
     calls: list[ResolvedCall]
     findings: list[Finding]
-    wrapper: MetadataWrapper = field(repr=False)
-
-    def line_of(self, node: cst.CSTNode) -> int:
-        return self.wrapper.resolve(PositionProvider)[node].start.line
 
 
-def analyze(source: bytes | str, path: str, catalog: Catalog = CATALOG) -> list[Finding]:
-    """All findings in ``source``, sorted by position. Raises SourceError if it does not parse."""
-    analysis = analyze_source(source, path, catalog)
+def analyze(source: bytes | str, path: str, catalog: Catalog = CATALOG, check_syntax: bool = True) -> list[Finding]:
+    """All findings in ``source``, sorted by position. Raises SourceError if it does not parse.
+
+    ``check_syntax=False`` skips parsing files that cannot call a conv API (the flake8
+    plugin: flake8 reports syntax errors itself)."""
+    analysis = analyze_source(source, path, catalog, check_syntax)
     return analysis.findings if analysis else []
 
 
-def analyze_source(source: bytes | str, path: str, catalog: Catalog = CATALOG) -> Analysis | None:
+def analyze_source(
+    source: bytes | str, path: str, catalog: Catalog = CATALOG, check_syntax: bool = True
+) -> Analysis | None:
     """The analysis of ``source``, or None when it cannot mention a conv API at all."""
-    text = source if isinstance(source, str) else source.decode("latin-1")
-    if not catalog.mentions_any(text):
-        # No conv API can be called here, so skip libcst (ten times slower than the
-        # compiler's own parser) but still report a file that is not valid Python.
-        syntax_check(source, path)
+    data = source.encode("utf-8", errors="surrogateescape") if isinstance(source, str) else source
+    if not catalog.mentions_any(data):
+        if check_syntax:
+            parse(source, path)  # still report a file that is not valid Python
         return None
-    return analyze_module(parse(source, path), path, catalog)
+    return analyze_module(parse(source, path), source, path, catalog)
 
 
-def syntax_check(source: bytes | str, path: str) -> None:
-    try:
-        compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as error:
-        reason = f"cannot parse: {error.msg}"
-        raise SourceError(reason, error.lineno or 1, error.offset or 1) from None
-    except (ValueError, UnicodeDecodeError) as error:  # NUL bytes, undecodable text
-        raise SourceError(f"cannot parse: {error}") from None
-    except (RecursionError, MemoryError):
-        raise SourceError("cannot parse: too deeply nested") from None
-
-
-def analyze_module(module: cst.Module, path: str, catalog: Catalog = CATALOG) -> Analysis:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    names = ModuleNames.of(wrapper.module)
+def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: Catalog = CATALOG) -> Analysis:
+    names = ModuleNames.of(module)
     resolver = Resolver(names)
+    columns = _CharacterColumns(source)
     calls: list[ResolvedCall] = []
     hits: list[_Hit] = []
     for node, scope in names.calls:
-        hits.extend(_check_call(node, scope, resolver, catalog, calls))
-    findings: list[Finding] = []
-    if hits:
-        positions = wrapper.resolve(PositionProvider)
-        findings = sorted(
-            (hit.finding(path, positions[hit.node].start) for hit in hits),
-            key=lambda f: (f.line, f.column, f.code),
-        )
-    return Analysis(wrapper.module, resolver, calls, findings, wrapper)
+        hits.extend(_check_call(node, scope, resolver, catalog, calls, columns))
+    findings = sorted(
+        (hit.finding(path, hit.node.lineno, columns.of(hit.node)) for hit in hits),
+        key=lambda f: (f.line, f.column, f.code),
+    )
+    return Analysis(resolver, calls, findings)
+
+
+class _CharacterColumns:
+    """``ast`` counts columns in UTF-8 bytes; editors and flake8's users count characters.
+
+    The source is decoded only if a column is asked for, which is rare."""
+
+    def __init__(self, source: bytes | str) -> None:
+        self.source = source
+        self._lines: list[str] | None = None
+
+    def of(self, node: ast.expr) -> int:
+        if self._lines is None:
+            source = self.source
+            if isinstance(source, bytes):
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+                source = source.decode(encoding, errors="replace")
+            # Split as the tokenizer does: on \n, \r\n and \r only (not on form feeds).
+            self._lines = io.StringIO(source, newline=None).read().split("\n")
+        line = self._lines[node.lineno - 1] if node.lineno <= len(self._lines) else ""
+        return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
 
 
 @dataclass(frozen=True)
 class _Hit:
-    node: cst.Call
+    node: ast.Call
     code: str
     message: str
     api: ConvAPI
     call: ResolvedCall | None = None
     spec: Default | None = None
 
-    def finding(self, path: str, start) -> Finding:
+    def finding(self, path: str, line: int, column: int) -> Finding:
         return Finding(
             path=path,
-            line=start.line,
-            column=start.column + 1,
+            line=line,
+            column=column,
             code=self.code,
             message=self.message,
             api=self.api.name,
@@ -173,15 +184,8 @@ class _Hit:
         )
 
 
-def _lookup(node: cst.BaseExpression, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
-    found = _lookup_named(node, scope, resolver, catalog)
-    return found[0] if found else None
-
-
-def _lookup_named(
-    node: cst.BaseExpression, scope: Scope, resolver: Resolver, catalog: Catalog
-) -> tuple[ConvAPI, str] | None:
-    for name in resolver.qualified_names(node, scope):
+def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> tuple[ConvAPI, str] | None:
+    for name in resolver.qualified_names(dotted, scope) if dotted else ():
         api = catalog.lookup(name)
         if api is not None:
             return api, name
@@ -190,26 +194,33 @@ def _lookup_named(
 
 def _none_for_none(bound: BoundCall, default: Default) -> bool:
     """``data_format=None`` where the default is None: written out, but still the framework's choice."""
-    arg = bound.arguments[default.param]
-    return default.value == "None" and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+    return default.value == "None" and bound.passes_constant(default.param, None)
 
 
-def _indirect_api(call: cst.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
+def _indirect_api(call: ast.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
     """The API behind ``functools.partial(API, ...)`` or ``API.from_config(...)``."""
     func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value == FROM_CONFIG:
-        return _lookup(func.value, scope, resolver, catalog)
-    if call.args and PARTIAL in resolver.qualified_names(func, scope):
-        return _lookup(call.args[0].value, scope, resolver, catalog)
-    return None
+    if isinstance(func, ast.Attribute) and func.attr == FROM_CONFIG:
+        found = _lookup(dotted_name(func.value), scope, resolver, catalog)
+    elif call.args and PARTIAL in resolver.qualified_names(dotted_name(func), scope):
+        found = _lookup(dotted_name(call.args[0]), scope, resolver, catalog)
+    else:
+        found = None
+    return found[0] if found else None
 
 
 def _check_call(
-    node: cst.Call, scope: Scope, resolver: Resolver, catalog: Catalog, calls: list[ResolvedCall]
+    node: ast.Call,
+    scope: Scope,
+    resolver: Resolver,
+    catalog: Catalog,
+    calls: list[ResolvedCall],
+    columns: _CharacterColumns,
 ) -> list[_Hit]:
-    if dotted_name(node.func) is None:
+    callee = dotted_name(node.func)
+    if callee is None:
         return []
-    found = _lookup_named(node.func, scope, resolver, catalog)
+    found = _lookup(callee, scope, resolver, catalog)
     if found is None:
         indirect = _indirect_api(node, scope, resolver, catalog)
         if indirect is None:
@@ -219,13 +230,13 @@ def _check_call(
     bound = bind_arguments(api, node)
     if bound.dynamic:
         return [_Hit(node, DYNAMIC_CALL.code, DYNAMIC_CALL.message(api, None, None), api)]
-    call = ResolvedCall(node, scope, bound, qualified_name)
+    call = ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node))
     calls.append(call)
     hits = []
     for default in api.defaults:
         if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
             continue
-        if default.hazard == BIAS_INIT and api.bias_switch and bound.literal_false(api.bias_switch):
+        if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
             continue
         rule = RULES_BY_HAZARD[default.hazard]
         message = rule.message(api, default, contrast_for(api, default))

@@ -11,6 +11,7 @@ must start fast and never pull in TensorFlow, JAX or NumPy.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # The hazards a default can carry. Each rule in ``conv_lint.rules`` covers exactly one.
@@ -596,6 +597,11 @@ def contrast_for(api: ConvAPI, default: Default) -> Contrast | None:
     return differing[0] if differing else None
 
 
+def _word_pattern(words: set[str]) -> re.Pattern[bytes]:
+    alternatives = b"|".join(re.escape(word.encode()) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rb"\b(?:" + alternatives + rb")\b")
+
+
 @dataclass
 class Catalog:
     """Look-ups over ``APIS`` by qualified name."""
@@ -607,13 +613,17 @@ class Catalog:
     def __post_init__(self) -> None:
         self.by_name = {name: api for api in self.apis for name in api.names}
         self.leaf_names = frozenset(name.rsplit(".", 1)[1] for name in self.by_name)
+        self._leaf_word = _word_pattern(set(self.leaf_names))
+        self._package_word = _word_pattern({name.split(".", 1)[0] for name in self.by_name})
 
     def lookup(self, qualified_name: str) -> ConvAPI | None:
         return self.by_name.get(qualified_name)
 
-    def mentions_any(self, source: str) -> bool:
-        """Cheap pre-check: a file that never spells a catalog leaf name cannot call one."""
-        return any(leaf in source for leaf in self.leaf_names)
+    def mentions_any(self, source: bytes) -> bool:
+        """Cheap pre-check, sound for conv-lint's resolution: a call can only resolve to a
+        catalog API if the file spells the API's name (``Conv1D``, ``conv``) and imports its
+        package, whose name it must then spell too (``keras``, ``jax``) as a whole word."""
+        return bool(self._leaf_word.search(source)) and bool(self._package_word.search(source))
 
 
 CATALOG = Catalog()

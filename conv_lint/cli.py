@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conv_lint import __version__
-from conv_lint.analyzer import Finding, SourceError, analyze
-from conv_lint.config import ConfigError, Settings, load, parse_codes
+from conv_lint.analyzer import Finding, SourceError
+from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
-from conv_lint.fix import FileChangedError, FileFix, FixOptions, NotFixed, fix_source, write_atomic
+from conv_lint.config import ConfigError, Settings, load, parse_codes
 from conv_lint.report import FORMATS, render, rules_table
 from conv_lint.rules import RULES_BY_CODE
-from conv_lint.runner import SourceFile, discover, select_findings
+from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
+
+if TYPE_CHECKING:
+    from conv_lint.fix import FileFix, FixOptions
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,18 +40,14 @@ def command_check(args: argparse.Namespace) -> int:
         _error(str(error))
         return EXIT_ERROR
     errors: list[str] = []
+    sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
+    cache_folder = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
+    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder, jobs=args.jobs)
     findings: list[Finding] = []
-    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
-        try:
-            data = source.read()
-            found = analyze(data, source.display)
-        except SourceError as error:
-            errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}")
-            continue
-        except OSError as error:
-            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
-            continue
-        findings.extend(select_findings(found, data, settings, source.display, not args.disable_noqa))
+    for result in check_files(sources, settings, options):
+        findings.extend(result.findings)
+        if result.error:
+            errors.append(result.error)
     sys.stdout.write(render(findings, args.format))
     for message in errors:
         _error(message)
@@ -56,6 +57,8 @@ def command_check(args: argparse.Namespace) -> int:
 
 
 def command_fix(args: argparse.Namespace) -> int:
+    # libcst is needed to edit, not to check: `check` starts faster without it.
+    from conv_lint.fix import FixOptions, NotFixed
     try:
         settings = _settings(args)
     except ConfigError as error:
@@ -94,6 +97,8 @@ def command_fix(args: argparse.Namespace) -> int:
 def _fix_one(
     source: SourceFile, settings: Settings, options: FixOptions, args: argparse.Namespace, errors: list[str]
 ) -> FileFix | None:
+    from conv_lint.fix import FileChangedError, fix_source, write_atomic
+
     try:
         data = source.read()
     except OSError as error:
@@ -152,6 +157,13 @@ def command_explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("paths", nargs="*", help=f"files or folders to {verb} ('-' reads stdin); default: .")
     parser.add_argument("--select", help=f"comma-separated codes or prefixes to {verb} (replaces the configured list)")
@@ -175,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
     _common_options(check, "report")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument(
+        "--jobs", "-j", type=_positive, default=os.cpu_count() or 1, help="parallel processes (default: number of CPUs)"
+    )
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the results cache")
+    check.add_argument("--cache-dir", help=f"where to keep the cache (default: {FOLDER_NAME} beside the configuration)")
     check.set_defaults(handler=command_check)
 
     fix = commands.add_parser(

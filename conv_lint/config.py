@@ -9,6 +9,8 @@ does for its B9 warnings, so ``--select CNV`` means the same in ``conv-lint chec
 from __future__ import annotations
 
 import fnmatch
+import functools
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -38,6 +40,7 @@ DEFAULT_EXCLUDE = (
     ".mypy_cache",
     ".ruff_cache",
     ".pytest_cache",
+    ".conv-lint-cache",
 )
 _CODE_PREFIX = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 TABLE = "conv-lint"
@@ -68,34 +71,43 @@ class Settings:
     def _file_ignores(self, path: str | None) -> tuple[str, ...]:
         if path is None or not self.per_file_ignores:
             return ()
-        relative = self._relative(Path(path))
+        relative = self._relative(path)
         codes: list[str] = []
         for pattern, pattern_codes in self.per_file_ignores:
-            if _matches(relative, pattern):
+            if _glob(pattern).match(relative.name) or _glob(pattern).match(relative.as_posix()):
                 codes.extend(pattern_codes)
         return tuple(codes)
 
-    def excluded(self, path: Path) -> bool:
-        relative = self._relative(path)
-        return any(_matches(relative, pattern) for pattern in self.exclude + self.extend_exclude)
+    @functools.cached_property
+    def _exclude_pattern(self) -> re.Pattern[str]:
+        patterns = self.exclude + self.extend_exclude
+        return re.compile("|".join(_glob(pattern).pattern for pattern in patterns) or "(?!)")
 
-    def _relative(self, path: Path) -> PurePath:
-        try:
-            return path.resolve().relative_to(self.root.resolve())
-        except (ValueError, OSError):
-            return PurePath(path)
+    def excluded(self, path: Path, parents_checked: bool = False) -> bool:
+        """Whether a pattern matches the path's name, the path (relative to the configuration's
+        folder), or one of its parent folders (skipped when the walk already checked them)."""
+        relative = self._relative(path)
+        pattern = self._exclude_pattern
+        if pattern.match(relative.name) or pattern.match(relative.as_posix()):
+            return True
+        return not parents_checked and any(pattern.match(part) for part in relative.parts[:-1])
+
+    @functools.cached_property
+    def _root(self) -> str:
+        return os.path.abspath(self.root)
+
+    def _relative(self, path: Path | str) -> PurePath:
+        relative = os.path.relpath(os.path.abspath(path), self._root)
+        return PurePath(path) if relative.startswith("..") else PurePath(relative)
 
 
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
     return max((len(prefix) for prefix in prefixes if code.startswith(prefix)), default=-1)
 
 
-def _matches(path: PurePath, pattern: str) -> bool:
-    """A pattern matches a path's name, the path itself, or any of its parent folders."""
-    pattern = pattern.rstrip("/")
-    if fnmatch.fnmatch(path.name, pattern) or fnmatch.fnmatch(path.as_posix(), pattern):
-        return True
-    return any(fnmatch.fnmatch(part, pattern) for part in path.parts[:-1])
+@functools.lru_cache(maxsize=None)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern.rstrip("/")))
 
 
 def find_config(start: Path) -> Path | None:

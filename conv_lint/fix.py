@@ -6,12 +6,15 @@ when asked for (ruff's model): pins that depend on global state (``--unsafe-fixe
 ``--align-with FRAMEWORK``, which rewrites the settings so the call behaves like that
 framework's default conv layer.
 
-Every fixed file is re-parsed before it is written; a write is atomic (temporary file in the
+The analyzer finds the calls (on Python's ``ast``); the edits are made on libcst's tree of
+the same source, found by position, so formatting and comments survive. Every fixed file is
+re-parsed before it is written; a write is atomic (temporary file in the
 same folder, then rename, file mode kept) and refused when the file changed on disk meanwhile.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import stat
 import tempfile
@@ -19,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from conv_lint.analyzer import Analysis, Finding, ResolvedCall, analyze_source, parse, syntax_check
+from libcst.metadata import MetadataWrapper, PositionProvider
+from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
 from conv_lint.noqa import is_suppressed, noqa_lines
-from conv_lint.resolve import dotted_name
 from conv_lint.rules import RULES_BY_HAZARD
 from conv_lint.runner import select_findings
 
@@ -63,11 +66,11 @@ class _Unwritable(Exception):
 class _Edits:
     """Keyword values to set, per call node, plus the imports they need."""
 
-    by_call: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]] = field(default_factory=dict)
+    by_call: dict[int, tuple[ResolvedCall, dict[str, str]]] = field(default_factory=dict)
     imports: set[tuple[str, str, str | None]] = field(default_factory=set)
 
     def set(self, call: ResolvedCall, parameter: str, source: str) -> None:
-        self.by_call.setdefault(call.node, (call, {}))[1][parameter] = source
+        self.by_call.setdefault(id(call.node), (call, {}))[1][parameter] = source
 
 
 def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
@@ -77,7 +80,11 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
         return FileFix(source, source)
     result = FileFix(source, source)
     edits = _Edits()
-    writer = _ValueWriter(analysis, source)
+    try:
+        tree = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
+    writer = _ValueWriter(analysis, tree)
     aligned: dict[tuple[int, str], Finding] = {}
     for finding in select_findings(analysis.findings, source, settings, path, options.use_noqa):
         if finding.spec is None or finding.call is None:
@@ -94,7 +101,7 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
         result.rewritten_calls = _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if not edits.by_call:
         return result
-    module = analysis.module.visit(_SetKeywords(edits.by_call))
+    module = _apply(tree, edits)
     if edits.imports:
         # libcst.codemod costs a third of a second to import: only files that need an import pay.
         from libcst.codemod import CodemodContext
@@ -107,7 +114,6 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     fixed = module.bytes
     # Never hand back something that no longer parses, whatever went wrong above.
     parse(fixed, path)
-    syntax_check(fixed, path)
     result.fixed = fixed
     return result
 
@@ -132,8 +138,8 @@ def spatial_rank(call: ResolvedCall) -> int | None:
     """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
     for parameter in call.api.rank_params:
         arg = call.bound.arguments.get(parameter)
-        if arg is not None and isinstance(arg.value, (cst.Tuple, cst.List)):
-            rank = len(arg.value.elements)
+        if arg is not None and isinstance(arg.value, (ast.Tuple, ast.List)):
+            rank = len(arg.value.elts)
             if 1 <= rank <= 3:
                 return rank
     return None
@@ -164,7 +170,7 @@ def _align(
         api = call.api
         if api.family not in ALIGN_SOURCES:
             continue
-        line = lines.get(analysis.line_of(call.node))
+        line = lines.get(call.line)
         changed = False
         for default in _alignable(api, call, target):
             code = RULES_BY_HAZARD[default.hazard].code
@@ -182,7 +188,7 @@ def _align(
                 result.fixed_findings.append(finding)
             value = writer.render(template, call, edits)
             current = call.bound.arguments.get(default.param)
-            if current is not None and analysis.module.code_for_node(current.value) == value:
+            if current is not None and ast.unparse(current.value) == ast.unparse(ast.parse(value, mode="eval").body):
                 continue
             edits.set(call, default.param, value)
             changed = True
@@ -191,7 +197,7 @@ def _align(
 
 
 def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list[Default]:
-    bias_off = api.bias_switch is not None and call.bound.literal_false(api.bias_switch)
+    bias_off = api.bias_switch is not None and call.bound.passes_constant(api.bias_switch, False)
     return [
         default
         for default in api.defaults
@@ -202,9 +208,9 @@ def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list
 class _ValueWriter:
     """Writes a pin's source the way this file writes code: its quotes and its module aliases."""
 
-    def __init__(self, analysis: Analysis, source: bytes) -> None:
+    def __init__(self, analysis: Analysis, tree: cst.Module) -> None:
         self.analysis = analysis
-        self.quote = _preferred_quote(analysis.module)
+        self.quote = _preferred_quote(tree)
 
     def render(self, template: str, call: ResolvedCall, edits: _Edits) -> str:
         if "{init}" in template:
@@ -225,7 +231,7 @@ class _ValueWriter:
             for expression in self._candidates(call):
                 for qualified in resolver.qualified_names(expression, call.scope):
                     if module == qualified or module.startswith(qualified + "."):
-                        return dotted_name(expression) + module[len(qualified) :]
+                        return expression + module[len(qualified) :]
         module = targets[0]
         package, _, leaf = module.rpartition(".")
         alias = None
@@ -234,15 +240,11 @@ class _ValueWriter:
         edits.imports.add((package, leaf, alias))
         return alias or leaf
 
-    def _candidates(self, call: ResolvedCall) -> list[cst.BaseExpression]:
+    def _candidates(self, call: ResolvedCall) -> list[str]:
         """The callee's own prefixes (``nn`` in ``nn.Conv``), then every module-level name."""
-        candidates: list[cst.BaseExpression] = []
-        func = call.node.func
-        while isinstance(func, cst.Attribute):
-            func = func.value
-            candidates.append(func)
-        names = self.analysis.resolver.names.module_scope.bindings
-        candidates.extend(cst.Name(name) for name in sorted(names))
+        parts = call.callee.split(".")
+        candidates = [".".join(parts[:end]) for end in range(len(parts) - 1, 0, -1)]
+        candidates.extend(sorted(self.analysis.resolver.names.module_scope.bindings))
         return candidates
 
 
@@ -276,20 +278,38 @@ class _FirstString(cst.CSTVisitor):
         return not self.found and super().on_visit(node)
 
 
+def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
+    """Make the edits on libcst's tree, finding each call by where it starts."""
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    # `Conv1D(8, 3)(x)`: the layer's call and the outer call start at the same place, so
+    # the one whose callee is a plain dotted name is the one the analyzer resolved.
+    starts = {}
+    for node, code_range in wrapper.resolve(PositionProvider).items():
+        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)):
+            starts[(code_range.start.line, code_range.start.column)] = node
+    by_node = {}
+    for call, values in edits.by_call.values():
+        node = starts.get((call.line, call.column - 1))
+        if node is None or len(node.args) != len(call.node.args) + len(call.node.keywords):
+            raise SourceError(f"could not find the call to edit in the source", call.line, call.column)
+        by_node[node] = (call, values)
+    return wrapper.module.visit(_SetKeywords(by_node))
+
+
 class _SetKeywords(cst.CSTTransformer):
     """Set arguments on calls, keeping each call's formatting and comments."""
 
-    def __init__(self, by_call: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]]) -> None:
-        self.by_call = by_call
+    def __init__(self, by_node: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]]) -> None:
+        self.by_node = by_node
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if original not in self.by_call:
+        if original not in self.by_node:
             return updated
-        call, values = self.by_call[original]
-        return set_arguments(original, updated, call, values)
+        call, values = self.by_node[original]
+        return set_arguments(updated, call, values)
 
 
-def set_arguments(original: cst.Call, updated: cst.Call, call: ResolvedCall, values: dict[str, str]) -> cst.Call:
+def set_arguments(updated: cst.Call, call: ResolvedCall, values: dict[str, str]) -> cst.Call:
     """Replace the value of each parameter the call passes (by keyword or position); append the rest."""
     args = list(updated.args)
     pending = dict(values)
@@ -297,8 +317,7 @@ def set_arguments(original: cst.Call, updated: cst.Call, call: ResolvedCall, val
         passed = call.bound.arguments.get(parameter)
         if passed is None:
             continue
-        index = next(i for i, arg in enumerate(original.args) if arg is passed)
-        args[index] = args[index].with_changes(value=cst.parse_expression(pending.pop(parameter)))
+        args[passed.index] = args[passed.index].with_changes(value=cst.parse_expression(pending.pop(parameter)))
     if pending:
         new = [_keyword(name, source) for name, source in pending.items()]
         args = _append(args, new, updated.whitespace_before_args)

@@ -1,8 +1,9 @@
 """flake8 glue: run the analyzer on the lines flake8 read (a file or stdin), yield tuples.
 
-flake8 applies select/ignore/per-file-ignores and ``# noqa`` itself. The one decision left
-here is the opt-in codes (CNV9xx), which, as in flake8-bugbear, need a select more precise
-than ``CNV``.
+flake8 applies select/ignore/per-file-ignores and ``# noqa`` itself. Two decisions are left
+here: the opt-in codes (CNV9xx), which, as in flake8-bugbear, need a select more precise than
+``CNV``; and skipping all work when the run selects no CNV code at all (flake8 runs every
+plugin whatever is selected, and filters afterwards).
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from conv_lint.analyzer import SourceError, analyze
 from conv_lint.rules import OPT_IN_PREFIX, PREFIX
 
 
+def _prefixes(options: object, *names: str) -> list[str]:
+    return [prefix for name in names for prefix in (getattr(options, name, None) or ())]
+
+
 class ConvLintPlugin:
     name = "conv-lint"
     version = __version__
+    enabled = True
     opt_in_selected = False
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
@@ -25,12 +31,21 @@ class ConvLintPlugin:
 
     @classmethod
     def parse_options(cls, options: object) -> None:
-        prefixes = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
-        cls.opt_in_selected = any(p.startswith(OPT_IN_PREFIX) and len(p) > len(PREFIX) for p in prefixes)
+        selected = _prefixes(options, "select", "extend_select")
+        ignored = _prefixes(options, "ignore", "extend_ignore")
+        cls.opt_in_selected = any(p.startswith(OPT_IN_PREFIX) and len(p) > len(PREFIX) for p in selected)
+        if getattr(options, "select", None):
+            # An explicit --select: our codes count only if a prefix can reach them.
+            cls.enabled = any(PREFIX.startswith(p) or p.startswith(PREFIX) for p in selected)
+        else:
+            # The default selection includes plugins, unless an ignore covers every CNV code.
+            cls.enabled = not any(PREFIX.startswith(p) for p in ignored) or bool(selected)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        if not self.enabled:
+            return
         try:
-            findings = analyze("".join(self.lines), self.filename)
+            findings = analyze("".join(self.lines), self.filename, check_syntax=False)
         except SourceError:
             return  # flake8 reports the syntax error itself (E999)
         for finding in findings:

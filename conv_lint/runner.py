@@ -1,15 +1,18 @@
 """What ``check`` and ``fix`` share: finding the files, reading them, and choosing which
-findings to show (select/ignore, per-file ignores and ``# noqa``, exactly as flake8 does)."""
+findings to show (select/ignore, per-file ignores and ``# noqa``, exactly as flake8 does);
+and ``check`` itself, over many files, in parallel and through the cache."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from conv_lint.analyzer import Finding
+from conv_lint.analyzer import Finding, SourceError, analyze
+from conv_lint.cache import Cache, Result, content_key
 from conv_lint.config import Settings
 from conv_lint.noqa import file_is_suppressed, is_suppressed, noqa_lines
 
@@ -48,10 +51,10 @@ def discover(
 def _walk(top: Path, settings: Settings) -> Iterator[SourceFile]:
     for folder, dirnames, filenames in os.walk(top):
         folder_path = Path(folder)
-        dirnames[:] = sorted(d for d in dirnames if not settings.excluded(folder_path / d))
+        dirnames[:] = sorted(d for d in dirnames if not settings.excluded(folder_path / d, parents_checked=True))
         for name in sorted(filenames):
             file_path = folder_path / name
-            if name.endswith((".py", ".pyi")) and not settings.excluded(file_path):
+            if name.endswith((".py", ".pyi")) and not settings.excluded(file_path, parents_checked=True):
                 yield SourceFile(str(file_path), file_path)
 
 
@@ -59,10 +62,82 @@ def select_findings(
     findings: list[Finding], source: bytes, settings: Settings, path: str, use_noqa: bool = True
 ) -> list[Finding]:
     kept = [finding for finding in findings if settings.code_enabled(finding.code, path)]
-    if kept and use_noqa:
+    # Most files have no noqa comment at all: then there is nothing to tokenize.
+    if kept and use_noqa and b"noqa" in source.lower():
         text = source.decode("utf-8", errors="replace")
         if file_is_suppressed(text):
             return []
         lines = noqa_lines(text)
         kept = [finding for finding in kept if not is_suppressed(finding.code, lines.get(finding.line))]
     return kept
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    use_noqa: bool = True
+    cache_folder: Path | None = None  # None: no cache
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class FileResult:
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+
+
+# Below this many files to analyze, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+def analyze_file(display: str, data: bytes) -> Result:
+    """Everything the analyzer finds in one file, or the reason it could not; picklable."""
+    try:
+        # Nodes stay behind: results cross process boundaries and go into the cache.
+        return [replace(f, call=None, spec=None) for f in analyze(data, display)]
+    except SourceError as error:
+        return error
+    except RecursionError:
+        return SourceError("cannot parse: too deeply nested")
+
+
+def check_files(sources: list[SourceFile], settings: Settings, options: CheckOptions) -> list[FileResult]:
+    """Check files (in parallel when it pays, through the cache); results in the order of ``sources``."""
+    cache = Cache(options.cache_folder) if options.cache_folder else None
+    contents: list[bytes | None] = []
+    raw: dict[int, Result] = {}
+    read_errors: dict[int, str] = {}
+    for index, source in enumerate(sources):
+        try:
+            contents.append(source.read())
+        except OSError as error:
+            contents.append(None)
+            read_errors[index] = f"{source.display}: cannot read: {error.strerror or error}"
+    keys = {i: content_key(data) for i, data in enumerate(contents) if data is not None and cache}
+    for index, key in keys.items():
+        cached = cache.get(key, sources[index].display)
+        if cached is not None:
+            raw[index] = cached
+    misses = [i for i, data in enumerate(contents) if data is not None and i not in raw]
+    displays = [sources[i].display for i in misses]
+    datas = [contents[i] for i in misses]
+    if options.jobs > 1 and len(misses) >= PARALLEL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            analyzed = list(pool.map(analyze_file, displays, datas, chunksize=max(1, len(misses) // (options.jobs * 4))))
+    else:
+        analyzed = list(map(analyze_file, displays, datas))
+    for index, result in zip(misses, analyzed):
+        raw[index] = result
+        if cache:
+            cache.put(keys[index], result)
+    if cache:
+        cache.save()
+    return [
+        FileResult(error=read_errors[i]) if i in read_errors else _select(raw[i], contents[i], sources[i], settings, options)
+        for i in range(len(sources))
+    ]
+
+
+def _select(result: Result, data: bytes, source: SourceFile, settings: Settings, options: CheckOptions) -> FileResult:
+    if isinstance(result, SourceError):
+        return FileResult(error=f"{source.display}:{result.line}:{result.column}: {result.reason}")
+    return FileResult(tuple(select_findings(result, data, settings, source.display, options.use_noqa)))

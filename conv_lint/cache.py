@@ -1,0 +1,96 @@
+"""Results cached per file content, like ruff's cache.
+
+An entry is keyed by the SHA-256 of the file's bytes; the whole cache belongs to one build of
+the analyzer (version plus the size and mtime of conv-lint's own source files), so editing
+either invalidates it. Entries hold what the analyzer found before select/ignore/noqa are
+applied, so one entry serves every configuration.
+
+The cache is one JSON file per analyzer build, read once and written once per run (thousands
+of small files cost more to create than the analysis they save). It is written to a temporary
+file and renamed into place, merged with what another run may have written meanwhile, so
+concurrent runs never see half a cache; a cache that cannot be read or decoded is ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from conv_lint import __version__
+from conv_lint.analyzer import Finding, SourceError
+
+FOLDER_NAME = ".conv-lint-cache"
+_PACKAGE = Path(__file__).resolve().parent
+
+Result = list[Finding] | SourceError
+
+
+@functools.lru_cache(maxsize=None)
+def analyzer_fingerprint() -> str:
+    parts = [__version__]
+    for source in sorted(_PACKAGE.glob("*.py")):
+        status = source.stat()
+        parts.append(f"{source.name}:{status.st_size}:{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def content_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.file = folder / f"{analyzer_fingerprint()}.json"
+        self.entries = self._read()
+        self.added: dict[str, dict] = {}
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            entries = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, key: str, path: str) -> Result | None:
+        """The cached result for this content (findings, or the error it raised), or None."""
+        record = self.entries.get(key)
+        try:
+            if record is None:
+                return None
+            if "error" in record:
+                error = record["error"]
+                return SourceError(error["reason"], error["line"], error["column"])
+            return [Finding(path=path, **finding) for finding in record["findings"]]
+        except (KeyError, TypeError):
+            return None
+
+    def put(self, key: str, result: Result) -> None:
+        if isinstance(result, SourceError):
+            record = {"error": {"reason": result.reason, "line": result.line, "column": result.column}}
+        else:
+            record = {"findings": [{k: v for k, v in f.as_dict().items() if k != "path"} for f in result]}
+        self.entries[key] = self.added[key] = record
+
+    def save(self) -> None:
+        if not self.added:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            ignore = self.folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by conv-lint.\n*\n")
+            for stale in self.folder.glob("*.json"):
+                if stale != self.file:
+                    stale.unlink(missing_ok=True)
+            merged = {**self._read(), **self.added}
+            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(merged, handle, separators=(",", ":"))
+            os.replace(temporary, self.file)
+        except OSError:
+            pass  # a read-only or full disk costs speed, never a result
