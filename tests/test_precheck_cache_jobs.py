@@ -1,0 +1,94 @@
+"""The shortcuts taken for speed never change a result: pre-check, cache and --jobs."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run
+from conv_lint.analyzer import SourceError, analyze, analyze_module, parse
+from conv_lint.cache import Cache, analyzer_fingerprint, content_key
+
+SITE = Path(subprocess.check_output([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+REAL_WORLD = [SITE / "keras" / "src", SITE / "flax", SITE / "haiku", SITE / "equinox", SITE / "jax" / "_src"]
+
+
+def corpus() -> list[Path]:
+    files = sorted(FIXTURES.rglob("*.py"))
+    for folder in REAL_WORLD:
+        if folder.is_dir():
+            files.extend(sorted(folder.rglob("*.py")))
+    return files
+
+
+def test_precheck_never_skips_a_file_with_a_finding():
+    """Every file, analyzed with and without the pre-check, gives the same findings."""
+    checked = skipped = 0
+    for path in corpus():
+        data = path.read_bytes()
+        try:
+            full = analyze_module(parse(data, str(path)), data, str(path)).findings
+        except SourceError:
+            continue
+        assert analyze(data, str(path)) == full, path
+        checked += 1
+        skipped += not full
+    # The sample is real: thousands of files, most with nothing to find.
+    assert checked > 1000 and skipped > checked * 0.8
+
+
+def finding_lines(*args: str, cwd: Path | None = None) -> list[str]:
+    result = run("conv-lint", "check", "--exit-zero", *args, cwd=cwd)
+    assert result.returncode in (0, 2), result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("folder", [FIXTURES, SITE / "keras" / "src" / "backend"])
+def test_same_findings_with_and_without_cache_and_jobs(tmp_path, folder):
+    cache = tmp_path / "cache"
+    reference = finding_lines("--no-cache", "-j1", str(folder))
+    assert reference
+    assert finding_lines("--cache-dir", str(cache), "-j2", str(folder)) == reference  # cold, parallel
+    assert list(cache.glob("*.json"))
+    assert finding_lines("--cache-dir", str(cache), "-j1", str(folder)) == reference  # warm
+    assert finding_lines("--cache-dir", str(cache), "-j2", str(folder)) == reference
+
+
+def test_corrupt_or_foreign_cache_is_ignored(tmp_path):
+    cache = tmp_path / "cache"
+    reference = finding_lines("--no-cache", str(FIXTURES / "keras"))
+    finding_lines("--cache-dir", str(cache), str(FIXTURES / "keras"))
+    (entry,) = cache.glob("*.json")
+    entry.write_text("{not json")
+    assert finding_lines("--cache-dir", str(cache), str(FIXTURES / "keras")) == reference
+    keys = [content_key(path.read_bytes()) for path in (FIXTURES / "keras").glob("*.py")]
+    entry.write_text(json.dumps({key: {"findings": [{"bogus": 1}]} for key in keys}))
+    assert finding_lines("--cache-dir", str(cache), str(FIXTURES / "keras")) == reference
+
+
+def test_cache_entries_are_keyed_by_content_and_analyzer(tmp_path):
+    cache = Cache(tmp_path)
+    data = b"import numpy as np\nnp.convolve(x, k)\n"
+    findings = analyze(data, "a.py")
+    cache.put(content_key(data), findings)
+    cache.save()
+    again = Cache(tmp_path)
+    assert again.get(content_key(data), "b.py") == [f.__class__(**{**f.as_dict(), "path": "b.py"}) for f in findings]
+    assert again.get(content_key(data + b"\n"), "a.py") is None
+    assert again.file.name == f"{analyzer_fingerprint()}.json"
+    assert (tmp_path / ".gitignore").read_text().endswith("*\n")
+
+
+def test_concurrent_runs_share_one_cache(tmp_path):
+    cache = tmp_path / "cache"
+    command = [str(Path(sys.executable).parent / "conv-lint"), "check", "--exit-zero", "--cache-dir", str(cache)]
+    reference = finding_lines("--no-cache", str(FIXTURES))
+    processes = [
+        subprocess.Popen([*command, str(FIXTURES)], stdout=subprocess.PIPE, text=True) for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=300)[0].splitlines() for process in processes]
+    assert all(output == reference for output in outputs)
+    assert finding_lines("--cache-dir", str(cache), str(FIXTURES)) == reference
+    assert not list(cache.glob("*.tmp"))
