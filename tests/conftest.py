@@ -1,3 +1,5 @@
+import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -41,7 +43,7 @@ def require_framework(module: str):
     not a reason to skip (a suite of skips would pass without testing anything).
     """
     if os.environ.get("CI"):
-        return __import__(module)
+        return importlib.import_module(module)
     return pytest.importorskip(module)
 
 
@@ -51,8 +53,6 @@ def require_installed(*modules: str) -> None:
     Tests that run TensorFlow or JAX do it in subprocesses, so the test process stays light
     and the two frameworks never share a process.
     """
-    import importlib.util
-
     missing = [module for module in modules if importlib.util.find_spec(module) is None]
     if missing and os.environ.get("CI"):
         pytest.fail(f"CI installs the test group, but {', '.join(missing)} is missing")
