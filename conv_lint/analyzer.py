@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, contrast_for
 from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
-from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
+from conv_lint.rules import DYNAMIC_CALL, INTERNAL_ERROR, RULES_BY_HAZARD
 
 PARTIAL = "functools.partial"
 FROM_CONFIG = "from_config"
@@ -125,15 +125,26 @@ def analyze_source(
 
 
 def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: Catalog = CATALOG) -> Analysis:
-    names = ModuleNames.of(module)
-    resolver = Resolver(names)
     columns = _CharacterColumns(source)
     calls: list[ResolvedCall] = []
     hits: list[_Hit] = []
+    try:
+        names = ModuleNames.of(module)
+    except RecursionError:
+        raise SourceError("cannot analyze: too deeply nested") from None
+    except Exception as error:  # a bug in conv-lint: say so, and go on with the next file
+        names = ModuleNames()
+        hits.append(_internal_error(module.body[0] if module.body else None, "name resolution", path, error))
+    resolver = Resolver(names)
     for node, scope in names.calls:
-        hits.extend(_check_call(node, scope, resolver, catalog, calls, columns))
+        try:
+            hits.extend(_check_call(node, scope, resolver, catalog, calls, columns, path))
+        except RecursionError:
+            raise SourceError("cannot analyze: too deeply nested") from None
+        except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
+            hits.append(_internal_error(node, "call resolution", path, error))
     findings = sorted(
-        (hit.finding(path, hit.node.lineno, columns.of(hit.node)) for hit in hits),
+        (hit.finding(path, getattr(hit.node, "lineno", 1), columns.of(hit.node) if hit.node else 1) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
     )
     return Analysis(resolver, calls, findings)
@@ -162,10 +173,10 @@ class _CharacterColumns:
 
 @dataclass(frozen=True)
 class _Hit:
-    node: ast.Call
+    node: ast.AST | None
     code: str
     message: str
-    api: ConvAPI
+    api: ConvAPI | None
     call: ResolvedCall | None = None
     spec: Default | None = None
 
@@ -176,12 +187,21 @@ class _Hit:
             column=column,
             code=self.code,
             message=self.message,
-            api=self.api.name,
+            api=self.api.name if self.api else "",
             parameter=self.spec.param if self.spec else None,
             default=self.spec.value if self.spec else None,
             call=self.call,
             spec=self.spec,
         )
+
+
+def _internal_error(node: ast.AST | None, where: str, path: str, error: Exception) -> _Hit:
+    line = getattr(node, "lineno", 1)
+    message = (
+        f"internal error in {where} on {path}:{line}: {type(error).__name__}: {error}"
+        " (a bug in conv-lint: please report it with this line; the other calls and files were checked)"
+    )
+    return _Hit(node, INTERNAL_ERROR, message, None)
 
 
 def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> tuple[ConvAPI, str] | None:
@@ -216,6 +236,7 @@ def _check_call(
     catalog: Catalog,
     calls: list[ResolvedCall],
     columns: _CharacterColumns,
+    path: str,
 ) -> list[_Hit]:
     callee = dotted_name(node.func)
     if callee is None:
@@ -238,7 +259,12 @@ def _check_call(
             continue
         if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
             continue
-        rule = RULES_BY_HAZARD[default.hazard]
-        message = rule.message(api, default, contrast_for(api, default))
+        rule = RULES_BY_HAZARD.get(default.hazard)
+        try:
+            message = rule.message(api, default, contrast_for(api, default))
+        except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
+            where = rule.code if rule else f"the rule for {default.hazard!r}"
+            hits.append(_internal_error(node, where, path, error))
+            continue
         hits.append(_Hit(node, rule.code, message, api, call, default))
     return hits

@@ -26,6 +26,8 @@ from conv_lint.catalog import (
 # them more precisely than the plain prefix: `--select CNV9` or `--extend-select CNV901`.
 PREFIX = "CNV"
 OPT_IN_PREFIX = "CNV9"
+# Not a rule: a bug in conv-lint itself, reported whatever is selected (like flake8's E902).
+INTERNAL_ERROR = "CNV999"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.cache import Cache, Result, content_key
 from conv_lint.config import Settings
 from conv_lint.noqa import file_is_suppressed, is_suppressed, noqa_lines
+from conv_lint.rules import INTERNAL_ERROR
 
 STDIN = "-"
 STDIN_DISPLAY = "stdin"  # flake8's name for it, so both print the same lines
@@ -82,7 +83,8 @@ class CheckOptions:
 @dataclass(frozen=True)
 class FileResult:
     findings: tuple[Finding, ...] = ()
-    error: str | None = None
+    # Why the file, or part of it, could not be checked: one line each.
+    errors: tuple[str, ...] = ()
 
 
 # Below this many files to analyze, starting worker processes costs more than it saves.
@@ -132,12 +134,15 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
     if cache:
         cache.save()
     return [
-        FileResult(error=read_errors[i]) if i in read_errors else _select(raw[i], contents[i], sources[i], settings, options)
+        FileResult(errors=(read_errors[i],)) if i in read_errors else _select(raw[i], contents[i], sources[i], settings, options)
         for i in range(len(sources))
     ]
 
 
 def _select(result: Result, data: bytes, source: SourceFile, settings: Settings, options: CheckOptions) -> FileResult:
     if isinstance(result, SourceError):
-        return FileResult(error=f"{source.display}:{result.line}:{result.column}: {result.reason}")
-    return FileResult(tuple(select_findings(result, data, settings, source.display, options.use_noqa)))
+        return FileResult(errors=(f"{source.display}:{result.line}:{result.column}: {result.reason}",))
+    # A bug in conv-lint is reported whatever is selected or marked noqa, and fails the run.
+    internal = tuple(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in result if f.code == INTERNAL_ERROR)
+    findings = [f for f in result if f.code != INTERNAL_ERROR]
+    return FileResult(tuple(select_findings(findings, data, settings, source.display, options.use_noqa)), internal)
