@@ -46,8 +46,7 @@ def command_check(args: argparse.Namespace) -> int:
     findings: list[Finding] = []
     for result in check_files(sources, settings, options):
         findings.extend(result.findings)
-        if result.error:
-            errors.append(result.error)
+        errors.extend(result.errors)
     sys.stdout.write(render(findings, args.format))
     for message in errors:
         _error(message)
