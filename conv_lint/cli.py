@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import io
 import os
 import sys
+import tokenize
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,8 +127,11 @@ def _fix_one(
 
 
 def _diff(display: str, result: FileFix) -> str:
+    # Decoded in the file's own encoding (coding cookie, BOM), printed in the terminal's.
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(result.original).readline)
+
     def lines(data: bytes) -> list[str]:
-        return data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+        return data.decode(encoding, errors="replace").splitlines(keepends=True)
 
     return "".join(difflib.unified_diff(lines(result.original), lines(result.fixed), f"a/{display}", f"b/{display}"))
 
