@@ -10,6 +10,7 @@ import argparse
 import difflib
 import io
 import os
+import signal
 import sys
 import tokenize
 from dataclasses import replace
@@ -237,3 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so a fix in progress removes its
+    # temporary file; every file is then either untouched or completely fixed.
+    signal.signal(signal.SIGTERM, _interrupt)

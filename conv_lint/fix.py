@@ -15,6 +15,7 @@ same folder, then rename, file mode kept) and refused when the file changed on d
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import stat
 import tempfile
@@ -389,6 +390,9 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
     if target.read_bytes() != expected:
         raise FileChangedError(f"{path}: changed on disk during the run; not written")
     mode = stat.S_IMODE(target.stat().st_mode)
+    if not mode & 0o222:
+        # A rename would replace it anyway: respect the user's "read-only" instead.
+        raise PermissionError(errno.EACCES, "the file is read-only")
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".conv-lint")
     try:
         with os.fdopen(descriptor, "wb") as handle:
