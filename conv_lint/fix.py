@@ -15,8 +15,10 @@ same folder, then rename, file mode kept) and refused when the file changed on d
 from __future__ import annotations
 
 import ast
+import contextlib
 import errno
 import os
+import signal
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -393,17 +395,30 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
     if not mode & 0o222:
         # A rename would replace it anyway: respect the user's "read-only" instead.
         raise PermissionError(errno.EACCES, "the file is read-only")
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".conv-lint")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
+    # Ctrl-C and SIGTERM wait until the temporary file is renamed into place or removed, so
+    # an interruption never leaves one behind (they are delivered right after).
+    with _signals_deferred():
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".conv-lint")
         try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
+            raise
+
+
+@contextlib.contextmanager
+def _signals_deferred():
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    deferred = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -77,14 +77,17 @@ def test_fifty_interruptions_leave_no_file_corrupted(tmp_path, states):
 
 
 def test_a_full_disk_leaves_every_file_whole(tmp_path, states):
-    """RLIMIT_FSIZE makes writes past 4 KiB fail with EFBIG, as a full disk fails them with ENOSPC."""
+    """RLIMIT_FSIZE makes larger writes fail with EFBIG, as a full disk fails them with ENOSPC."""
     original, before, after = states
     work = tmp_path / "work"
     shutil.copytree(original, work)
+    # Half the files to fix are larger than the limit: those writes fail, the others succeed.
+    sizes = sorted(len(after[name]) for name in before if before[name] != after[name])
+    limit = sizes[len(sizes) // 2]
 
     def limit_file_size() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     result = subprocess.run(
         [CONV_LINT, "fix", str(work)], capture_output=True, text=True, preexec_fn=limit_file_size, timeout=120
