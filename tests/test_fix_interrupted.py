@@ -2,7 +2,6 @@
 
 import os
 import random
-import resource
 import shutil
 import signal
 import subprocess
@@ -85,12 +84,15 @@ def test_a_full_disk_leaves_every_file_whole(tmp_path, states):
     sizes = sorted(len(after[name]) for name in before if before[name] != after[name])
     limit = sizes[len(sizes) // 2]
 
-    def limit_file_size() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
+    # A launcher sets the limit and execs conv-lint (no preexec_fn: JAX threads may live in this process).
+    launcher = (
+        "import os, resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "os.execv(sys.argv[1], sys.argv[1:])\n"
+    )
     result = subprocess.run(
-        [CONV_LINT, "fix", str(work)], capture_output=True, text=True, preexec_fn=limit_file_size, timeout=120
+        [sys.executable, "-c", launcher, CONV_LINT, "fix", str(work)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "cannot write: File too large; not changed" in result.stderr
