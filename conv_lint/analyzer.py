@@ -16,8 +16,10 @@ import tokenize
 from dataclasses import dataclass, field
 
 from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, contrast_for
+from conv_lint.porting import ModuleContext, call_flags, family, module_flags
 from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
-from conv_lint.rules import DYNAMIC_CALL, INTERNAL_ERROR, RULES_BY_HAZARD
+from conv_lint.rules import DYNAMIC_CALL, INTERNAL_ERROR, RULES_BY_HAZARD, Flag
+from conv_lint.shapes import Values, layout_flags
 
 PARTIAL = "functools.partial"
 FROM_CONFIG = "from_config"
@@ -143,6 +145,8 @@ def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: 
             raise SourceError("cannot analyze: too deeply nested") from None
         except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
             hits.append(_internal_error(node, "call resolution", path, error))
+    if calls:
+        hits.extend(_porting_hits(names, resolver, calls, columns, path))
     findings = sorted(
         (hit.finding(path, getattr(hit.node, "lineno", 1), columns.of(hit.node) if hit.node else 1) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
@@ -150,16 +154,43 @@ def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: 
     return Analysis(resolver, calls, findings)
 
 
+def _porting_hits(
+    names: ModuleNames, resolver: Resolver, calls: list[ResolvedCall], columns: _CharacterColumns, path: str
+) -> list[_Hit]:
+    """The CNV1xx and CNV902 findings of a module that calls convs."""
+    values = Values(names, resolver)
+    context = ModuleContext(names, values, {family(call.api) for call in calls}, columns.line)
+    hits = []
+    for call in calls:
+        try:
+            flags = layout_flags(call.node, call.bound, call.scope, values)
+            flags += call_flags(call.node, call.bound, call.scope, context)
+        except RecursionError:
+            raise SourceError("cannot analyze: too deeply nested") from None
+        except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
+            hits.append(_internal_error(call.node, "the porting rules", path, error))
+            continue
+        hits.extend(_Hit.of(flag, call.api, call) for flag in flags)
+    try:
+        hits.extend(_Hit.of(flag, None) for flag in module_flags(context))
+    except RecursionError:
+        raise SourceError("cannot analyze: too deeply nested") from None
+    except Exception as error:
+        hits.append(_internal_error(None, "the initializer rules", path, error))
+    return hits
+
+
 class _CharacterColumns:
     """``ast`` counts columns in UTF-8 bytes; editors and flake8's users count characters.
 
-    The source is decoded only if a column is asked for, which is rare."""
+    The source is decoded only if a column or line is asked for, which is rare."""
 
     def __init__(self, source: bytes | str) -> None:
         self.source = source
         self._lines: list[str] | None = None
 
-    def of(self, node: ast.expr) -> int:
+    def line(self, number: int) -> str:
+        """Line ``number`` (1-based) of the source, decoded."""
         if self._lines is None:
             source = self.source
             if isinstance(source, bytes):
@@ -167,7 +198,10 @@ class _CharacterColumns:
                 source = source.decode(encoding, errors="replace")
             # Split as the tokenizer does: on \n, \r\n and \r only (not on form feeds).
             self._lines = io.StringIO(source, newline=None).read().split("\n")
-        line = self._lines[node.lineno - 1] if node.lineno <= len(self._lines) else ""
+        return self._lines[number - 1] if 1 <= number <= len(self._lines) else ""
+
+    def of(self, node: ast.AST) -> int:
+        line = self.line(node.lineno)
         return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
 
 
@@ -179,6 +213,11 @@ class _Hit:
     api: ConvAPI | None
     call: ResolvedCall | None = None
     spec: Default | None = None
+    parameter: str | None = None  # the argument a finding points at, when it is not about a default
+
+    @classmethod
+    def of(cls, flag: Flag, api: ConvAPI | None, call: ResolvedCall | None = None) -> _Hit:
+        return cls(flag.node, flag.rule.code, flag.message, api, call, parameter=flag.parameter)
 
     def finding(self, path: str, line: int, column: int) -> Finding:
         return Finding(
@@ -188,7 +227,7 @@ class _Hit:
             code=self.code,
             message=self.message,
             api=self.api.name if self.api else "",
-            parameter=self.spec.param if self.spec else None,
+            parameter=self.spec.param if self.spec else self.parameter,
             default=self.spec.value if self.spec else None,
             call=self.call,
             spec=self.spec,

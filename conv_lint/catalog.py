@@ -20,6 +20,7 @@ KERNEL_INIT = "kernel_init"
 BIAS_INIT = "bias_init"
 LAYOUT = "layout"
 CONVOLVE_MODE = "convolve_mode"
+TRANSPOSE_KERNEL = "transpose_kernel"
 
 # Which ecosystem an API belongs to: a message contrasts a default with the other side.
 TENSORFLOW = "tensorflow"
@@ -57,6 +58,48 @@ class Default:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The parameters that set a conv's window, read where they are literals: the kernel size
+    (None when the kernel array gives it, as in functional convs), the strides, the dilation."""
+
+    size: str | None
+    strides: str | None
+    dilation: str | None
+
+
+CHANNELS_FIRST = "channels_first"
+CHANNELS_LAST = "channels_last"
+
+
+@dataclass(frozen=True)
+class Operands:
+    """The arrays a functional conv takes, and the layouts it reads them in.
+
+    Layouts are spelled as lax's dimension numbers: ``N`` and ``C`` (input), ``O`` and ``I``
+    (kernel), every other letter a spatial axis. ``spec`` is the argument holding them: lax's
+    ``(lhs, rhs, out)`` triple (``spec_has_kernel``), or tf.nn's ``data_format``, which names
+    the input's layout only (tf.nn kernels are always ``(*spatial, I, O)``). Without it, or
+    with None, the layouts are ``default`` (channels-first: ``NC...``/``OI...``).
+    """
+
+    input: str
+    kernel: str
+    default: str
+    spec: str | None = None
+    spec_has_kernel: bool = False
+    groups: str | None = None
+
+
+@dataclass(frozen=True)
+class Weight:
+    """Where a conv layer object keeps its kernel: the attribute, and the axes' order
+    (``O``, ``I``, and ``S`` for as many spatial axes as the layer has)."""
+
+    attribute: str
+    layout: str
+
+
+@dataclass(frozen=True)
 class ConvAPI:
     """A convolution callable and how its arguments bind.
 
@@ -78,11 +121,24 @@ class ConvAPI:
     initializers: tuple[str, ...] = ()
     # Which table of ALIGN_SOURCES writes this API's settings for `fix --align-with`.
     family: str = ""
+    window: Window | None = None
+    operands: Operands | None = None
+    weight: Weight | None = None
 
     @property
     def name(self) -> str:
         """The canonical qualified name, used in messages."""
         return self.names[0]
+
+    @property
+    def transposed(self) -> bool:
+        return "transpose" in self.name.lower()
+
+    @property
+    def spatial_dims(self) -> int | None:
+        """The number of spatial dimensions the name fixes (``conv1d``, ``Conv2D``), if it does."""
+        match = re.search(r"(\d)[dD]", self.name.rsplit(".", 1)[1])
+        return int(match.group(1)) if match else None
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -133,7 +189,9 @@ def _keras_init(param: str) -> Default:
 _KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"), _KERAS_BIAS)
 
 
-def _keras(leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_CONV) -> ConvAPI:
+def _keras(
+    leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_CONV, weight: Weight | None = None
+) -> ConvAPI:
     return ConvAPI(
         names=_names(KERAS_LAYERS, leaves),
         side=TENSORFLOW,
@@ -142,7 +200,14 @@ def _keras(leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_
         bias_switch="use_bias",
         initializers=("keras.initializers", "tensorflow.keras.initializers", "tf_keras.initializers"),
         family="keras",
+        window=Window("kernel_size", "strides", "dilation_rate"),
+        weight=weight,
     )
+
+
+# Keras kernels are (*k, in, out); a transposed conv's are (*k, out, in).
+_KERAS_KERNEL = Weight("kernel", "SIO")
+_KERAS_TRANSPOSE_KERNEL = Weight("kernel", "SOI")
 
 
 _FLAX_CONV = (
@@ -151,6 +216,18 @@ _FLAX_CONV = (
     Default(KERNEL_INIT, "kernel_init", "lecun_normal()", "lecun_normal", pin="{init}.lecun_normal()"),
     Default(BIAS_INIT, "bias_init", "zeros", "zeros", pin="{init}.zeros"),
 )
+# lax.conv_transpose and Flax's ConvTranspose do not flip the kernel unless told to, so they are
+# not the transpose (gradient) of a conv, as Keras' Conv1DTranspose and torch's ConvTranspose1d are.
+_NOT_FLIPPED = Default(
+    TRANSPOSE_KERNEL,
+    "transpose_kernel",
+    "False",
+    "not_flipped",
+    "the kernel is not flipped, so this is not the transpose of a convolution",
+    pin="False",
+)
+_FLAX_TRANSPOSE = (*_FLAX_CONV, _NOT_FLIPPED)
+_FLAX_WINDOW = Window("kernel_size", "strides", "kernel_dilation")
 _HAIKU_INIT = (
     Default(
         KERNEL_INIT,
@@ -166,10 +243,11 @@ _HAIKU_INIT = (
 
 
 def _haiku(leaf: str, positional: str, data_format: str) -> ConvAPI:
+    parameters = _split(positional)
     return ConvAPI(
         names=(f"haiku.{leaf}",),
         side=JAX,
-        positional=_split(positional),
+        positional=parameters,
         defaults=(
             Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
             *_HAIKU_INIT,
@@ -186,6 +264,7 @@ def _haiku(leaf: str, positional: str, data_format: str) -> ConvAPI:
         bias_switch="with_bias",
         initializers=("haiku.initializers",),
         family="haiku",
+        window=Window("kernel_shape", "stride", "rate" if "rate" in parameters else None),
     )
 
 
@@ -217,21 +296,31 @@ _TORCH_FUNCTIONAL_TRANSPOSE = "input weight bias stride padding output_padding g
 
 
 def _zero_padding(side: str, names: tuple[str, ...], positional: str, value: str, **kw) -> ConvAPI:
+    parameters = _split(positional)
+    functional = "weight" in parameters
+    # Modules keep the kernel as .weight: (out, in, *k), or (in, out, *k) for a torch transposed conv.
+    layout = "IOS" if side == TORCH and "Transpose" in names[0] else "OIS"
     return ConvAPI(
         names=names,
         side=side,
-        positional=_split(positional),
+        positional=parameters,
         defaults=(Default(PADDING, "padding", value, "valid", pin=value),),
         family="equinox" if side == JAX else "torch",
+        window=Window(None if functional else "kernel_size", "stride", "dilation"),
+        weight=None if functional else Weight("weight", layout),
         **kw,
     )
 
 
 def _lax_fixed_layout(name: str, positional: str) -> ConvAPI:
+    parameters = _split(positional)
     return ConvAPI(
         names=(f"jax.lax.{name}",),
         side=JAX,
-        positional=_split(positional),
+        positional=parameters,
+        rank_params=("window_strides",),
+        window=Window(None, "window_strides", "rhs_dilation" if "rhs_dilation" in parameters else None),
+        operands=Operands("lhs", "rhs", CHANNELS_FIRST),
         defaults=(
             Default(
                 LAYOUT,
@@ -255,6 +344,9 @@ def _convolve(names: tuple[str, ...], side: str, positional: str, keyword_only: 
     )
 
 
+_TF_NN_WINDOW = Window(None, "strides", "dilations")
+_TF_NN_OPERANDS = Operands("input", "filters", CHANNELS_LAST, spec="data_format")
+
 _KERAS_CONV_ARGS = (
     "filters kernel_size strides padding data_format dilation_rate groups activation use_bias"
     " kernel_initializer bias_initializer"
@@ -271,12 +363,12 @@ _KERAS_TRANSPOSE_3D_ARGS = (
 
 APIS: tuple[ConvAPI, ...] = (
     # Keras (also reached as tf.keras and tf_keras).
-    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS),
-    _keras("Conv2D Convolution2D", _KERAS_CONV_ARGS),
-    _keras("Conv3D Convolution3D", _KERAS_CONV_ARGS),
-    _keras("Conv1DTranspose Convolution1DTranspose", _KERAS_TRANSPOSE_ARGS),
-    _keras("Conv2DTranspose Convolution2DTranspose", _KERAS_TRANSPOSE_ARGS),
-    _keras("Conv3DTranspose Convolution3DTranspose", _KERAS_TRANSPOSE_3D_ARGS),
+    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
+    _keras("Conv2D Convolution2D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
+    _keras("Conv3D Convolution3D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
+    _keras("Conv1DTranspose Convolution1DTranspose", _KERAS_TRANSPOSE_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
+    _keras("Conv2DTranspose Convolution2DTranspose", _KERAS_TRANSPOSE_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
+    _keras("Conv3DTranspose Convolution3DTranspose", _KERAS_TRANSPOSE_3D_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
     _keras(
         "SeparableConv1D SeparableConvolution1D",
         "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation"
@@ -319,24 +411,31 @@ APIS: tuple[ConvAPI, ...] = (
         side=TENSORFLOW,
         positional=_split("input filters stride padding data_format dilations name"),
         defaults=(Default(LAYOUT, "data_format", "'NWC'", "channels_last", "channels-last", pin='"NWC"'),),
+        window=Window(None, "stride", "dilations"),
+        operands=_TF_NN_OPERANDS,
     ),
     ConvAPI(
         names=("tensorflow.nn.conv2d",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
         defaults=(Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last", pin='"NHWC"'),),
+        window=_TF_NN_WINDOW,
+        operands=_TF_NN_OPERANDS,
     ),
     ConvAPI(
         names=("tensorflow.nn.conv3d",),
         side=TENSORFLOW,
         positional=_split("input filters strides padding data_format dilations name"),
         defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last", pin='"NDHWC"'),),
+        window=_TF_NN_WINDOW,
+        operands=_TF_NN_OPERANDS,
     ),
     ConvAPI(
         names=("tensorflow.nn.depthwise_conv2d",),
         side=TENSORFLOW,
         positional=_split("input filter strides padding data_format dilations name"),
         defaults=(Default(LAYOUT, "data_format", "None", "channels_last", "channels-last", pin='"NHWC"'),),
+        window=_TF_NN_WINDOW,
     ),
     # The tf.nn transposed convs pad 'SAME' by default, unlike Keras' Conv*DTranspose ('valid').
     *(
@@ -348,6 +447,7 @@ APIS: tuple[ConvAPI, ...] = (
                 Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
                 Default(LAYOUT, "data_format", f"'{layout}'", "channels_last", "channels-last", pin=f'"{layout}"'),
             ),
+            window=_TF_NN_WINDOW,
         )
         for name, layout in (("conv1d_transpose", "NWC"), ("conv2d_transpose", "NHWC"))
     ),
@@ -362,6 +462,8 @@ APIS: tuple[ConvAPI, ...] = (
             ),
         ),
         rank_params=("strides", "dilations"),
+        window=_TF_NN_WINDOW,
+        operands=_TF_NN_OPERANDS,
     ),
     # jax.lax: padding is always required; the layout is what is left to a default.
     ConvAPI(
@@ -382,6 +484,10 @@ APIS: tuple[ConvAPI, ...] = (
             ),
         ),
         rank_params=("window_strides", "lhs_dilation", "rhs_dilation", "padding"),
+        window=Window(None, "window_strides", "rhs_dilation"),
+        operands=Operands(
+            "lhs", "rhs", CHANNELS_FIRST, spec="dimension_numbers", spec_has_kernel=True, groups="feature_group_count"
+        ),
     ),
     _lax_fixed_layout("conv", "lhs rhs window_strides padding precision preferred_element_type"),
     _lax_fixed_layout(
@@ -407,8 +513,10 @@ APIS: tuple[ConvAPI, ...] = (
                 # What jax.lax.conv_transpose substitutes for None, rank by rank.
                 pin=('("NHC", "HIO", "NHC")', '("NHWC", "HWIO", "NHWC")', '("NHWDC", "HWDIO", "NHWDC")'),
             ),
+            _NOT_FLIPPED,
         ),
         rank_params=("strides", "rhs_dilation", "padding"),
+        window=Window(None, "strides", "rhs_dilation"),
     ),
     # Signal-style convolve: a true convolution (kernel flipped), 'full' output by default.
     _convolve(("jax.numpy.convolve",), JAX, "a v mode", "precision preferred_element_type"),
@@ -431,6 +539,7 @@ APIS: tuple[ConvAPI, ...] = (
         bias_switch="use_bias",
         initializers=("flax.linen.initializers",),
         family="flax",
+        window=_FLAX_WINDOW,
     ),
     ConvAPI(
         names=("flax.linen.ConvTranspose", "flax.linen.linear.ConvTranspose"),
@@ -439,10 +548,11 @@ APIS: tuple[ConvAPI, ...] = (
             "features kernel_size strides padding kernel_dilation use_bias mask dtype param_dtype"
             " precision kernel_init bias_init transpose_kernel"
         ),
-        defaults=_FLAX_CONV,
+        defaults=_FLAX_TRANSPOSE,
         bias_switch="use_bias",
         initializers=("flax.linen.initializers",),
         family="flax",
+        window=_FLAX_WINDOW,
     ),
     ConvAPI(
         names=("flax.nnx.Conv",),
@@ -456,6 +566,8 @@ APIS: tuple[ConvAPI, ...] = (
         bias_switch="use_bias",
         initializers=("flax.nnx.initializers",),
         family="flax",
+        window=_FLAX_WINDOW,
+        weight=Weight("kernel", "SIO"),
     ),
     ConvAPI(
         names=("flax.nnx.ConvTranspose",),
@@ -465,10 +577,12 @@ APIS: tuple[ConvAPI, ...] = (
             "padding kernel_dilation use_bias mask dtype param_dtype precision kernel_init bias_init"
             " transpose_kernel rngs"
         ),
-        defaults=_FLAX_CONV,
+        defaults=_FLAX_TRANSPOSE,
         bias_switch="use_bias",
         initializers=("flax.nnx.initializers",),
         family="flax",
+        window=_FLAX_WINDOW,
+        weight=Weight("kernel", "SIO"),
     ),
     # Haiku.
     _haiku("Conv1D", _HAIKU_CONV, "NWC"),
@@ -532,6 +646,11 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
         Contrast("keras.layers.Conv1D", TENSORFLOW, "'valid' without flipping the kernel", "valid"),
         Contrast("flax.linen.Conv", JAX, "'SAME' without flipping the kernel", "same"),
     ),
+    TRANSPOSE_KERNEL: (
+        Contrast("keras.layers.Conv1DTranspose", TENSORFLOW, "a flipped kernel (the transpose of Conv1D)", "flipped"),
+        Contrast("torch.nn.ConvTranspose1d", TORCH, "a flipped kernel (the transpose of Conv1d)", "flipped"),
+        Contrast("jax.lax.conv_transpose", JAX, "transpose_kernel=False (not flipped)", "not_flipped"),
+    ),
 }
 
 
@@ -578,6 +697,115 @@ ALIGN_SOURCES: dict[str, dict[tuple[str, str], str]] = {
     # torch's padding="same" exists for stride 1 only.
     "torch": {(PADDING, "valid"): "0", (PADDING, "same"): '"same"'},
 }
+
+
+# -- Arrays and initializers, for following kernel shapes (conv_lint.shapes) and for the
+# initializer rules. Positions and keywords are read off the signatures (tests check them).
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a function takes an argument: by position or keyword; ``varargs``: the shape as
+    separate integers (``np.random.randn(3, 1, 1)``, ``torch.zeros(3, 1, 1)``)."""
+
+    position: int
+    keyword: str | None = None
+    varargs: bool = False
+
+
+# Functions that create an array of a shape written in the call.
+ARRAY_MAKERS: dict[str, Slot] = {
+    **{f"jax.random.{name}": Slot(1, "shape") for name in ("normal", "uniform", "laplace", "logistic", "gumbel")},
+    "jax.random.truncated_normal": Slot(3, "shape"),
+    **{f"{module}.{name}": Slot(0, "shape") for module in ("jax.numpy", "numpy") for name in ("zeros", "ones", "empty", "full")},
+    "numpy.random.normal": Slot(2, "size"),
+    "numpy.random.uniform": Slot(2, "size"),
+    "numpy.random.standard_normal": Slot(0, "size"),
+    "numpy.random.randn": Slot(0, varargs=True),
+    "numpy.random.rand": Slot(0, varargs=True),
+    **{f"tensorflow.{name}": Slot(0, "shape") for name in ("zeros", "ones", "random.normal", "random.uniform", "random.truncated_normal")},
+    **{f"torch.{name}": Slot(0, "size", varargs=True) for name in ("zeros", "ones", "empty", "randn", "rand")},
+}
+# Functions that hand back their first argument's array (same shape, same layout).
+ARRAY_COPIES = frozenset(
+    {
+        *(f"{module}.{name}" for module in ("jax.numpy", "numpy") for name in ("asarray", "array", "copy")),
+        "jax.device_put",
+        "tensorflow.constant",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.Variable",
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+    }
+)
+# array -> new shape
+RESHAPES: dict[str, Slot] = {
+    "jax.numpy.reshape": Slot(1, "shape"),
+    "numpy.reshape": Slot(1, "shape"),
+    "tensorflow.reshape": Slot(1, "shape"),
+    "torch.reshape": Slot(1, "shape"),
+}
+# array -> permutation of its axes
+PERMUTES: dict[str, Slot] = {
+    "jax.numpy.transpose": Slot(1, "axes"),
+    "numpy.transpose": Slot(1, "axes"),
+    "tensorflow.transpose": Slot(1, "perm"),
+    "torch.permute": Slot(1, "dims"),
+}
+# array -> two axes swapped
+SWAPS: dict[str, tuple[Slot, Slot]] = {
+    "jax.numpy.swapaxes": (Slot(1, "axis1"), Slot(2, "axis2")),
+    "numpy.swapaxes": (Slot(1, "axis1"), Slot(2, "axis2")),
+    "torch.transpose": (Slot(1, "dim0"), Slot(2, "dim1")),
+    "torch.swapaxes": (Slot(1, "axis0"), Slot(2, "axis1")),
+}
+# Methods of an array that keep its shape and layout.
+SAME_ARRAY_METHODS = frozenset(
+    {"astype", "copy", "clone", "detach", "cpu", "numpy", "contiguous", "to", "float", "double", "block_until_ready"}
+)
+# Where weights exported from a layer keep the kernel, by each framework's naming: PyTorch and
+# Equinox call it `weight`, (out, in, *k); Keras and Flax `kernel`, (*k, in, out). The same names
+# are the keys of a PyTorch state dict ("conv.weight") and of Flax params ("kernel").
+KERNEL_NAMES: dict[str, str] = {"weight": "OIS", "kernel": "SIO"}
+
+# Initializer modules, and where the initializers they make take the shape when called:
+# JAX-style (key, shape, dtype), Haiku (shape, dtype).
+INITIALIZER_MODULES: dict[str, int] = {
+    "jax.nn.initializers": 1,
+    "flax.linen.initializers": 1,
+    "flax.nnx.initializers": 1,
+    "haiku.initializers": 0,
+}
+# In the JAX-style modules these are initializers themselves, not factories of one.
+INITIALIZER_FUNCTIONS = frozenset({"zeros", "ones"})
+
+# Truncated normals whose `stddev` is that of the normal before truncation (at ±2 stddev), with
+# no correction: the samples' std is 0.88 stddev. (variance_scaling and lecun_normal correct it.)
+TRUNCATED_NORMALS: dict[str, Slot] = {
+    "haiku.initializers.TruncatedNormal": Slot(0, "stddev"),
+    **{f"{module}.truncated_normal": Slot(0, "stddev") for module in INITIALIZER_MODULES if module != "haiku.initializers"},
+    **{f"{prefix}.initializers.TruncatedNormal": Slot(1, "stddev") for prefix in ("keras", "tensorflow.keras", "tf_keras")},
+}
+# The std of a standard normal truncated to [-2, 2].
+TRUNCATED_STD = 0.87962566103423978
+
+# Random draws whose spread is written as a formula: uniform(low, high) and normal(std)...
+UNIFORM_BOUNDS: dict[str, tuple[Slot, Slot]] = {
+    "jax.random.uniform": (Slot(3, "minval"), Slot(4, "maxval")),
+    "numpy.random.uniform": (Slot(0, "low"), Slot(1, "high")),
+    "tensorflow.random.uniform": (Slot(1, "minval"), Slot(2, "maxval")),
+    "torch.nn.init.uniform_": (Slot(1, "a"), Slot(2, "b")),
+}
+NORMAL_STDS: dict[str, Slot] = {
+    "numpy.random.normal": Slot(1, "scale"),
+    "tensorflow.random.normal": Slot(2, "stddev"),
+    "torch.nn.init.normal_": Slot(2, "std"),
+}
+# ... or drawn with std 1 and then scaled: `jax.random.normal(key, shape) * std`.
+STANDARD_NORMALS = frozenset(
+    {"jax.random.normal", "numpy.random.randn", "numpy.random.standard_normal", "torch.randn", "tensorflow.random.normal"}
+)
 
 
 def contrast_for(api: ConvAPI, default: Default) -> Contrast | None:

@@ -91,7 +91,9 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     aligned: dict[tuple[int, str], Finding] = {}
     for finding in select_findings(analysis.findings, source, settings, path, options.use_noqa):
         if finding.spec is None or finding.call is None:
-            continue  # CNV901: nothing is known about the call
+            # Not a default to pin (a layout, a porting note, an unresolvable call): nothing to write.
+            result.not_fixed.append(NotFixed(finding, f"{finding.code} has no automatic fix"))
+            continue
         if options.align_with and _aligns(finding.call.api, finding.spec, options.align_with):
             aligned[(id(finding.call.node), finding.spec.param)] = finding
             continue
@@ -129,23 +131,12 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
         raise _Unwritable(f"unsafe: {spec.unsafe} (--unsafe-fixes writes it)")
     pin = spec.pin
     if isinstance(pin, tuple):
-        rank = spatial_rank(finding.call)
+        rank = finding.call.bound.spatial_rank()
         if rank is None:
             names = " or ".join(finding.call.api.rank_params)
             raise _Unwritable(f"the spatial rank is not written in the call (pass {names} as a literal tuple)")
         pin = pin[rank - 1]
     return writer.render(pin, finding.call, edits)
-
-
-def spatial_rank(call: ResolvedCall) -> int | None:
-    """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
-    for parameter in call.api.rank_params:
-        arg = call.bound.arguments.get(parameter)
-        if arg is not None and isinstance(arg.value, (ast.Tuple, ast.List)):
-            rank = len(arg.value.elts)
-            if 1 <= rank <= 3:
-                return rank
-    return None
 
 
 def _aligns(api: ConvAPI, default: Default, target: str) -> bool:
@@ -294,7 +285,7 @@ def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
     for call, values in edits.by_call.values():
         node = starts.get((call.line, call.column - 1))
         if node is None or len(node.args) != len(call.node.args) + len(call.node.keywords):
-            raise SourceError(f"could not find the call to edit in the source", call.line, call.column)
+            raise SourceError("could not find the call to edit in the source", call.line, call.column)
         by_node[node] = (call, values)
     return wrapper.module.visit(_SetKeywords(by_node))
 

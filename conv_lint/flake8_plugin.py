@@ -23,7 +23,8 @@ class ConvLintPlugin:
     name = "conv-lint"
     version = __version__
     enabled = True
-    opt_in_selected = False
+    # The selected prefixes that reach opt-in codes (`CNV9`, `CNV902`): more precise than `CNV`.
+    opt_in_prefixes: tuple[str, ...] = ()
 
     def __init__(self, tree: object, filename: str, lines: list[str]) -> None:
         self.filename = filename
@@ -33,7 +34,7 @@ class ConvLintPlugin:
     def parse_options(cls, options: object) -> None:
         selected = _prefixes(options, "select", "extend_select")
         ignored = _prefixes(options, "ignore", "extend_ignore")
-        cls.opt_in_selected = any(p.startswith(OPT_IN_PREFIX) and len(p) > len(PREFIX) for p in selected)
+        cls.opt_in_prefixes = tuple(p for p in selected if p.startswith(OPT_IN_PREFIX))
         if getattr(options, "select", None):
             # An explicit --select: our codes count only if a prefix can reach them.
             cls.enabled = any(PREFIX.startswith(p) or p.startswith(PREFIX) for p in selected)
@@ -49,6 +50,6 @@ class ConvLintPlugin:
         except SourceError:
             return  # flake8 reports the syntax error itself (E999)
         for finding in findings:
-            if finding.code.startswith(OPT_IN_PREFIX) and not self.opt_in_selected:
+            if finding.code.startswith(OPT_IN_PREFIX) and not finding.code.startswith(self.opt_in_prefixes):
                 continue
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)

@@ -25,7 +25,9 @@ def render(findings: Iterable[Finding], output_format: str) -> str:
 
 
 def rule_libraries(rule: Rule, catalog: Catalog = CATALOG) -> tuple[str, ...]:
-    """The libraries whose APIs this rule can flag, from the catalog."""
+    """The libraries whose APIs this rule can flag: from the catalog, or as the rule says."""
+    if rule.frameworks:
+        return rule.frameworks
     if rule.hazard is None:
         return ("all",)
     libraries = {
@@ -38,12 +40,13 @@ def rule_libraries(rule: Rule, catalog: Catalog = CATALOG) -> tuple[str, ...]:
 
 def rules_table(markdown: bool = False) -> str:
     """The rules as a table: the README's rules section is this output (a test keeps them equal)."""
-    header = ("Code", "Name", "Default", "Flags calls from", "Summary")
+    header = ("Code", "Name", "Default", "Fix", "Flags calls from", "Summary")
     rows = [
         (
             rule.code,
             rule.name,
             "off (opt-in)" if rule.opt_in else "on",
+            rule.fix,
             ", ".join(rule_libraries(rule)),
             rule.summary,
         )

@@ -17,10 +17,10 @@ binds ``Conv1D`` to a framework object.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from conv_lint.catalog import ConvAPI
+from conv_lint.catalog import ConvAPI, Slot
 
 # A name bound by something conv-lint cannot see through (a def, a parameter, `x = f()`).
 LOCAL = "<local>"
@@ -33,24 +33,57 @@ class Alias:
     dotted: str
 
 
+@dataclass(frozen=True)
+class Write:
+    """One binding of a name, in source order, for following values (``conv_lint.shapes``).
+
+    ``node`` is the assignment statement when ``value`` is the expression it assigns to the
+    name; otherwise the binding itself (an ``ast.arg`` for a parameter, an import, a loop
+    target), whose value is not known from the source.
+    """
+
+    node: ast.AST
+    value: ast.expr | None = None
+
+
 @dataclass
 class Scope:
     parent: Scope | None
+    # What opens the scope: the module, a def, lambda, class or comprehension.
+    node: ast.AST | None = None
     is_class: bool = False
     # name -> what binds it: a qualified name (str) from an import, an Alias, or LOCAL.
     # None records `x = None`, the usual fallback of an optional import: it hides nothing.
     bindings: dict[str, list[str | Alias | None]] = field(default_factory=dict)
+    writes: dict[str, list[Write]] = field(default_factory=dict)
     star_imports: list[str] = field(default_factory=list)
     global_names: set[str] = field(default_factory=set)
 
-    def bind(self, name: str, value: str | Alias | None) -> None:
+    def bind(self, name: str, value: str | Alias | None, write: Write) -> None:
         self.bindings.setdefault(name, []).append(value)
+        self.writes.setdefault(name, []).append(write)
 
     def module(self) -> Scope:
         scope = self
         while scope.parent is not None:
             scope = scope.parent
         return scope
+
+    def visible_scopes(self, name: str) -> Iterator[Scope]:
+        """The scopes a read of ``name`` here searches, innermost first.
+
+        Class bodies are not visible from the functions nested in them."""
+        current: Scope | None = self.module() if name in self.global_names else self
+        first = True
+        while current is not None:
+            if not current.is_class or first:
+                yield current
+            first = False
+            current = current.parent
+
+    def binding_scope(self, name: str) -> Scope | None:
+        """The scope whose writes of ``name`` a read here sees (None: the file does not bind it)."""
+        return next((scope for scope in self.visible_scopes(name) if name in scope.writes), None)
 
 
 def dotted_name(node: ast.expr) -> str | None:
@@ -72,14 +105,17 @@ def is_constant(node: ast.expr | None, value: object) -> bool:
 class ModuleNames(ast.NodeVisitor):
     """Collects bindings per scope and every call with its scope, in one walk."""
 
-    def __init__(self) -> None:
-        self.module_scope = Scope(parent=None)
+    def __init__(self, module: ast.Module | None = None) -> None:
+        self.module_scope = Scope(parent=None, node=module)
+        self.scopes: list[Scope] = [self.module_scope]
         self._stack: list[Scope] = [self.module_scope]
         self.calls: list[tuple[ast.Call, Scope]] = []
+        # The top-level packages the file imports from (`torch`, `keras`), anywhere in it.
+        self.packages: set[str] = set()
 
     @classmethod
     def of(cls, module: ast.Module) -> ModuleNames:
-        names = cls()
+        names = cls(module)
         names.visit(module)
         return names
 
@@ -87,23 +123,31 @@ class ModuleNames(ast.NodeVisitor):
     def scope(self) -> Scope:
         return self._stack[-1]
 
-    def _in_new_scope(self, nodes: Sequence[ast.AST], parameters: ast.arguments | None, is_class: bool = False) -> None:
-        self._stack.append(Scope(parent=self.scope, is_class=is_class))
+    def _open(self, owner: ast.AST, is_class: bool = False) -> Scope:
+        scope = Scope(parent=self.scope, node=owner, is_class=is_class)
+        self.scopes.append(scope)
+        self._stack.append(scope)
+        return scope
+
+    def _in_new_scope(
+        self, owner: ast.AST, nodes: Sequence[ast.AST], parameters: ast.arguments | None, is_class: bool = False
+    ) -> None:
+        self._open(owner, is_class)
         if parameters is not None:
             for param in (*parameters.posonlyargs, *parameters.args, parameters.vararg, *parameters.kwonlyargs, parameters.kwarg):
                 if param is not None:
-                    self.scope.bind(param.arg, LOCAL)
+                    self.scope.bind(param.arg, LOCAL, Write(param))
         for node in nodes:
             self.visit(node)
         self._stack.pop()
 
     # -- scopes: decorators, defaults and bases belong to the enclosing scope -------------
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self._bind_name(node.name, LOCAL)
+        self._bind_name(node.name, LOCAL, node)
         for outer in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults, node.returns):
             if outer is not None:
                 self.visit(outer)
-        self._in_new_scope(node.body, node.args)
+        self._in_new_scope(node, node.body, node.args)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -111,18 +155,18 @@ class ModuleNames(ast.NodeVisitor):
         for default in (*node.args.defaults, *node.args.kw_defaults):
             if default is not None:
                 self.visit(default)
-        self._in_new_scope([node.body], node.args)
+        self._in_new_scope(node, [node.body], node.args)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._bind_name(node.name, LOCAL)
+        self._bind_name(node.name, LOCAL, node)
         for outer in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(outer)
-        self._in_new_scope(node.body, None, is_class=True)
+        self._in_new_scope(node, node.body, None, is_class=True)
 
     def _visit_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         # The first iterable is evaluated outside; the rest lives in the comprehension's scope.
         self.visit(node.generators[0].iter)
-        self._stack.append(Scope(parent=self.scope))
+        self._open(node)
         for index, generator in enumerate(node.generators):
             self._bind_target(generator.target, LOCAL)
             if index:
@@ -139,13 +183,19 @@ class ModuleNames(ast.NodeVisitor):
         self.scope.global_names.update(node.names)
 
     # -- bindings -------------------------------------------------------------------------
-    def _bind_name(self, name: str, value: str | Alias | None) -> None:
+    def _bind_name(self, name: str, value: str | Alias | None, node: ast.AST, expression: ast.expr | None = None) -> None:
         target = self.scope.module() if name in self.scope.global_names else self.scope
-        target.bind(name, value)
+        target.bind(name, value, Write(node, expression))
 
-    def _bind_target(self, target: ast.expr, value: str | Alias | None) -> None:
+    def _bind_target(
+        self, target: ast.expr, value: str | Alias | None, statement: ast.stmt | None = None, expression: ast.expr | None = None
+    ) -> None:
+        """Bind the names in ``target``; ``statement`` assigns ``expression`` to a plain name target."""
         if isinstance(target, ast.Name):
-            self._bind_name(target.id, value)
+            if statement is None:
+                self._bind_name(target.id, value, target)
+            else:
+                self._bind_name(target.id, value, statement, expression)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._bind_target(element, LOCAL)
@@ -154,29 +204,32 @@ class ModuleNames(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            head = alias.name.split(".", 1)[0]
+            self.packages.add(head)
             if alias.asname is not None:
-                self._bind_name(alias.asname, alias.name)
+                self._bind_name(alias.asname, alias.name, node)
             else:
                 # `import jax.numpy` binds `jax`, through which jax.numpy is reached.
-                head = alias.name.split(".", 1)[0]
-                self._bind_name(head, head)
+                self._bind_name(head, head, node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         own_module = node.level > 0 or node.module is None  # a relative import: the project's own code
+        if not own_module:
+            self.packages.add(node.module.split(".", 1)[0])
         for alias in node.names:
             if alias.name == "*":
                 # A relative star import may define anything: record it as opaque.
                 self.scope.module().star_imports.append(LOCAL if own_module else node.module)
             else:
-                self._bind_name(alias.asname or alias.name, LOCAL if own_module else f"{node.module}.{alias.name}")
+                self._bind_name(alias.asname or alias.name, LOCAL if own_module else f"{node.module}.{alias.name}", node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
         for target in node.targets:
-            self._bind_assignment(target, node.value)
+            self._bind_assignment(target, node.value, node)
             self.visit(target)
 
-    def _bind_assignment(self, target: ast.expr, value: ast.expr) -> None:
+    def _bind_assignment(self, target: ast.expr, value: ast.expr, statement: ast.stmt) -> None:
         # `Conv, Dense = nn.Conv, nn.Dense` aliases element by element.
         if (
             isinstance(target, (ast.Tuple, ast.List))
@@ -185,13 +238,13 @@ class ModuleNames(ast.NodeVisitor):
             and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
         ):
             for target_element, value_element in zip(target.elts, value.elts):
-                self._bind_assignment(target_element, value_element)
+                self._bind_assignment(target_element, value_element, statement)
         else:
-            self._bind_target(target, _alias_value(value))
+            self._bind_target(target, _alias_value(value), statement, value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            self._bind_target(node.target, _alias_value(node.value))
+            self._bind_target(node.target, _alias_value(node.value), node, node.value)
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
@@ -215,7 +268,7 @@ class ModuleNames(ast.NodeVisitor):
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name is not None:
-            self._bind_name(node.name, LOCAL)
+            self._bind_name(node.name, LOCAL, node)
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -253,28 +306,18 @@ class Resolver:
         if key in seen:
             return ()
         seen = seen | {key}
-        current: Scope | None = scope.module() if name in scope.global_names else scope
-        first = True
-        while current is not None:
-            # Class bodies are not visible from the functions nested in them.
-            if current.is_class and not first:
-                current = current.parent
-                continue
-            first = False
+        for current in scope.visible_scopes(name):
             bound = [value for value in current.bindings.get(name, ()) if value is not None]
             if bound:
                 return self._from_bindings(bound, current, seen)
-            if current.parent is None and current.star_imports:
-                # A later star import overrides an earlier one, as at run time; past one
-                # whose module we cannot see (a relative import), nothing can be claimed.
-                candidates = []
-                for module in reversed(current.star_imports):
-                    if module == LOCAL:
-                        break
-                    candidates.append(f"{module}.{name}")
-                return tuple(candidates)
-            current = current.parent
-        return ()
+        # A later star import overrides an earlier one, as at run time; past one
+        # whose module we cannot see (a relative import), nothing can be claimed.
+        candidates = []
+        for module in reversed(scope.module().star_imports):
+            if module == LOCAL:
+                break
+            candidates.append(f"{module}.{name}")
+        return tuple(candidates)
 
     def _from_bindings(self, bound: Sequence[str | Alias], scope: Scope, seen: frozenset) -> tuple[str, ...]:
         # A name the module also binds to something opaque (its own `class Conv1D`,
@@ -317,6 +360,16 @@ class BoundCall:
         arg = self.arguments.get(parameter)
         return arg is not None and is_constant(arg.value, value)
 
+    def spatial_rank(self) -> int | None:
+        """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
+        for parameter in self.api.rank_params:
+            arg = self.arguments.get(parameter)
+            if arg is not None and isinstance(arg.value, (ast.Tuple, ast.List)):
+                rank = len(arg.value.elts)
+                if 1 <= rank <= 3:
+                    return rank
+        return None
+
 
 def bind_arguments(api: ConvAPI, call: ast.Call) -> BoundCall:
     """Bind a call's arguments by position and keyword, as Python would for ``api``."""
@@ -332,3 +385,23 @@ def bind_arguments(api: ConvAPI, call: ast.Call) -> BoundCall:
             # Without *args every positional argument precedes the keywords in the source.
             arguments[keyword.arg] = Argument(keyword.value, len(call.args) + offset)
     return BoundCall(api, arguments, dynamic)
+
+
+def slot_argument(call: ast.Call, slot: Slot) -> ast.expr | None:
+    """The argument ``call`` passes for ``slot``: by keyword, or by position if no ``*args`` comes first."""
+    if slot.keyword is not None:
+        for keyword in call.keywords:
+            if keyword.arg == slot.keyword:
+                return keyword.value
+    for index, arg in enumerate(call.args):
+        if isinstance(arg, ast.Starred):
+            return None
+        if index == slot.position:
+            return arg
+    return None
+
+
+def argument_node(call: ast.Call, argument: Argument) -> ast.AST:
+    """Where an argument stands in the source: its keyword (``padding=...``), or its value if positional."""
+    offset = argument.index - len(call.args)
+    return call.keywords[offset] if 0 <= offset < len(call.keywords) else argument.value

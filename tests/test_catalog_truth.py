@@ -14,7 +14,9 @@ real imports and small CPU experiments, and fails whenever the two disagree:
    for that API and with an experiment;
 5. pins and alignments: the source ``conv-lint fix`` writes for a default (``pin``) gives
    the same numbers as leaving the argument out, and each ``ALIGN_SOURCES`` entry and
-   ``ALIGN_TARGETS`` kind is what that framework does.
+   ``ALIGN_TARGETS`` kind is what that framework does;
+6. the array and initializer data the kernel-shape tracking reads (where a function takes
+   the shape, which axes a layer's kernel has) against real signatures and arrays.
 
 The numbers FRAMEWORK_DEFAULTS.md quotes (glorot bound 0.07906 for a (5, 64, 128) kernel,
 ``lax.conv_transpose`` on [1, 2, 3, 4] and [1, 10, 100], ...) are asserted as well.
@@ -47,17 +49,26 @@ from conv_lint.catalog import (  # noqa: E402
     ALIGN_SOURCES,
     ALIGN_TARGETS,
     APIS,
+    ARRAY_MAKERS,
     BIAS_INIT,
     CATALOG,
     CONTRASTS,
     CONVOLVE_MODE,
+    INITIALIZER_MODULES,
     JAX,
     KERNEL_INIT,
     LAYOUT,
+    NORMAL_STDS,
     NUMPY,
     PADDING,
+    PERMUTES,
+    RESHAPES,
+    SWAPS,
     TENSORFLOW,
     TORCH,
+    TRANSPOSE_KERNEL,
+    TRUNCATED_NORMALS,
+    UNIFORM_BOUNDS,
     ConvAPI,
 )
 
@@ -701,7 +712,54 @@ def measure(name: str, hazard: str, overrides: tuple = ()) -> dict:
     sampled only for the APIs whose initializer a test asks about: each JAX initializer
     shape costs a compilation.
     """
+    if hazard == TRANSPOSE_KERNEL:
+        kind = _transposed_kernel_kind(name, overrides)
+        return {"transpose_kernel": kind, TRANSPOSE_KERNEL: kind}
     return _measure(name, hazard in (KERNEL_INIT, BIAS_INIT), overrides)
+
+
+# x = [1, 2, 3, 4] through a transposed conv with the kernel [1, 10, 100], 'VALID' (FRAMEWORK_DEFAULTS.md).
+_FLIPPED = [1, 12, 123, 234, 340, 400]  # the transpose of a convolution: Keras, PyTorch, transpose_kernel=True
+_NOT_FLIPPED = [100, 210, 321, 432, 43, 4]
+
+
+@functools.cache
+def _transposed_kernel_kind(name: str, overrides: tuple = ()) -> str:
+    """``flipped`` or ``not_flipped``: what a 1-channel transposed conv of ``name`` does to the kernel."""
+    np = need("numpy")
+    kw = dict(overrides)
+    x = np.arange(1.0, 5.0, dtype="float32").reshape(1, 4, 1)
+    w = np.array([1.0, 10.0, 100.0], "float32").reshape(3, 1, 1)  # (k, in, out) = (k, out, in)
+    if name.startswith("jax.lax."):
+        y = resolve(name)(x, w, (1,), "VALID", **kw)
+    elif name.startswith("flax.linen."):
+        y = resolve(name)(1, 3, padding="VALID", use_bias=False, **kw).apply({"params": {"kernel": w}}, x)
+    elif name.startswith("flax.nnx."):
+        module = resolve(name)(1, 1, 3, padding="VALID", use_bias=False, rngs=need("flax.nnx").Rngs(0), **kw)
+        module.kernel.value = w
+        y = module(x)
+    elif _root(name) in ("keras", "tensorflow", "tf_keras"):
+        layer = resolve(name)(1, 3, use_bias=False, **kw)
+        layer.build((None, 4, 1))
+        layer.kernel.assign(w)
+        y = layer(x)
+    elif name.startswith("torch."):
+        torch = pytest.importorskip("torch")
+        layer = resolve(name)(1, 1, 3, bias=False, **kw)
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(w.reshape(1, 1, 3)))  # (in, out, k)
+            y = layer(torch.from_numpy(x.transpose(0, 2, 1))).numpy().transpose(0, 2, 1)
+    else:
+        raise AssertionError(f"no transposed-kernel experiment for {name}")
+    values = np.asarray(y, dtype="float64").ravel().round(3).tolist()
+    return {tuple(_FLIPPED): "flipped", tuple(_NOT_FLIPPED): "not_flipped"}.get(tuple(values), f"unknown {values}")
+
+
+def test_transposed_kernel_reference():
+    # The worked example of FRAMEWORK_DEFAULTS.md: lax does not flip unless told to.
+    assert _transposed_kernel_kind("jax.lax.conv_transpose") == "not_flipped"
+    assert _transposed_kernel_kind("jax.lax.conv_transpose", (("transpose_kernel", True),)) == "flipped"
+    assert _transposed_kernel_kind("keras.layers.Conv1DTranspose") == "flipped"
 
 
 def _fits(measured, kind: str) -> bool:
@@ -841,7 +899,7 @@ CONTRAST_CASES = [(hazard, contrast) for hazard, contrasts in CONTRASTS.items() 
     ids=[f"{hazard}-{contrast.api}" for hazard, contrast in CONTRAST_CASES],
 )
 def test_contrast_is_true(hazard, contrast):
-    assert hazard in (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)
+    assert hazard in (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE, TRANSPOSE_KERNEL)
     api = CATALOG.lookup(contrast.api)
     assert api is not None, f"{contrast.api} is not a catalog name"
     assert contrast.side == api.side
@@ -1021,3 +1079,79 @@ def test_align_source_gives_that_kind(family, hazard, kind, source):
     measured = measure(api.name, hazard, ((default.param, _evaluate(api, source)),))
     got = measured[default.param]
     assert _fits(got, kind), f"{api.name}({default.param}={source}) gives {got!r}"
+
+
+# --------------------------------------------------------------------------------------
+# 6. Arrays and initializers: the data the kernel-shape tracking reads
+# --------------------------------------------------------------------------------------
+
+SLOTS = [
+    *ARRAY_MAKERS.items(),
+    *RESHAPES.items(),
+    *PERMUTES.items(),
+    *((name, slot) for name, pair in SWAPS.items() for slot in pair),
+    *((name, slot) for name, pair in UNIFORM_BOUNDS.items() for slot in pair),
+    *NORMAL_STDS.items(),
+    *TRUNCATED_NORMALS.items(),
+]
+
+
+@pytest.mark.parametrize("name, slot", SLOTS, ids=[f"{name}.{slot.keyword or slot.position}" for name, slot in SLOTS])
+def test_argument_slot_is_where_the_signature_takes_it(name, slot):
+    """Each (position, keyword) the shape tracking reads an argument from is that parameter's."""
+    obj = resolve(name)
+    try:
+        signature = inspect.signature(obj.__init__ if inspect.isclass(obj) else obj)
+    except ValueError:
+        pytest.skip(f"{name} has no inspect.signature")
+    parameters = [p for p in signature.parameters.values() if p.name != "self"]
+    if slot.varargs and parameters[slot.position].kind is inspect.Parameter.VAR_POSITIONAL:
+        return  # np.random.randn(*dims)
+    assert parameters[slot.position].name == slot.keyword, f"{name}{signature}"
+
+
+@pytest.mark.parametrize("module, position", INITIALIZER_MODULES.items())
+def test_initializers_take_the_shape_where_the_catalog_says(module, position):
+    jax = need("jax")
+    shape = (3, 4, 8)
+    if module == "haiku.initializers":
+        hk = need("haiku")
+        model = hk.transform(lambda: resolve(f"{module}.TruncatedNormal")()(shape, jax.numpy.float32))
+        array = model.apply(model.init(jax.random.PRNGKey(0)), jax.random.PRNGKey(0))
+    else:
+        arguments = [jax.random.PRNGKey(0)]
+        arguments.insert(position, shape)
+        array = resolve(f"{module}.lecun_normal")()(*arguments)
+        assert resolve(f"{module}.zeros")(jax.random.PRNGKey(0), shape).shape == shape  # an initializer itself
+    assert array.shape == shape
+
+
+WEIGHTED = [api for api in APIS if api.weight is not None and _rank_of(api.name) in (1, None)]
+
+
+@pytest.mark.parametrize("api", WEIGHTED, ids=lambda api: api.name)
+def test_layer_kernel_has_the_catalog_axes(api):
+    """A layer with in=4, out=8, kernel 3 keeps its kernel as ``weight.layout`` says."""
+    c_in, c_out, k = 4, 8, 3
+    name = api.name
+    p = _parts(name)
+    if name.startswith(("keras.", "tensorflow.keras.", "tf_keras.")):
+        layer = p.obj(c_out, k)
+        layer.build((None, 9, c_in))
+    elif name.startswith("flax.nnx."):
+        layer = p.obj(c_in, c_out, k, rngs=need("flax.nnx").Rngs(0))
+    elif name.startswith("equinox."):
+        layer = p.obj(*p.prefix, c_in, c_out, k, key=need("jax").random.PRNGKey(0))
+    elif name.startswith("torch."):
+        layer = p.obj(c_in, c_out, k)
+    else:
+        raise AssertionError(f"no kernel-axes experiment for {name}")
+    sizes = {"O": c_out, "I": c_in, "S": k}
+    assert tuple(getattr(layer, api.weight.attribute).shape) == tuple(sizes[axis] for axis in api.weight.layout)
+
+
+def test_truncated_std_is_that_of_a_normal_cut_at_two_sigma():
+    from conv_lint.catalog import TRUNCATED_STD
+
+    stats = need("scipy.stats")
+    assert TRUNCATED_STD == pytest.approx(stats.truncnorm(-2, 2).std(), rel=1e-12)

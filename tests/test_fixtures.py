@@ -93,7 +93,7 @@ def test_fixture_set_is_complete():
         "snippet2_jax_valid.py",
         "snippet3_jax_same.py",
     ]
-    families = {"keras", "tf_nn", "lax", "signal_convolve", "flax", "haiku", "equinox", "torch"}
+    families = {"keras", "tf_nn", "lax", "signal_convolve", "flax", "haiku", "equinox", "torch", "layouts", "initializers"}
     for family in families:
         names = [p.name for p in (FIXTURES / family).glob("*.py")]
         assert any(n.startswith("flagged") for n in names), family
@@ -158,11 +158,23 @@ def test_seed_post_tensorflow_snippet():
 
 
 @pytest.mark.parametrize("name", ["snippet2_jax_valid.py", "snippet3_jax_same.py"])
-def test_seed_post_jax_snippets_pass_padding_and_layout(name: str):
-    # Both pass padding= and dimension_numbers= to lax.conv_general_dilated, so nothing is left to a
-    # default. (Their ("NWC", "OIW", "NWC") spec is wrong for a (3, 1, 1) kernel; that is not a default.)
-    result = check_file(SEED / name)
-    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+def test_seed_post_jax_snippets_kernel_layout(name: str):
+    """Both pass padding= and dimension_numbers= to lax.conv_general_dilated, so no default is
+    flagged; but their ("NWC", "OIW", "NWC") reads the (3, 1, 1) kernel, made as (width, in, out)
+    and passed through a helper, as 3 outputs of width 1: one CNV101 at dimension_numbers."""
+    path = SEED / name
+    lines = path.read_text().splitlines()
+    findings = parse(check_file(path).stdout)
+    assert not [f for f in findings if f.code.startswith("CNV0")]
+    (layout,) = [f for f in findings if f.code == "CNV101"]
+    assert (layout.line, layout.column) == next(
+        (number, text.index("dimension_numbers=") + 1) for number, text in enumerate(lines, 1) if "dimension_numbers=" in text
+    )
+    assert "(3, 1, 1)" in layout.message and "'OIW'" in layout.message
+    assert "use 'WIO'" in layout.message and "the output is (1, 7, 3)" in layout.message
+    # Snippet 3 calls U(±sqrt(6/fan_in)) "glorot" in a printed label: He uniform.
+    labels = [f for f in findings if f.code == "CNV108"]
+    assert [f.line for f in labels] == ([14] if name.startswith("snippet3") else [])
 
 
 # -- calls whose arguments cannot be known --------------------------------------------------------

@@ -202,3 +202,57 @@ def test_explicit_none_where_none_is_the_default_still_relies_on_it():
     assert "CNV004" in codes("from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME', dimension_numbers=None)\n")
     assert "CNV002" in codes("import haiku as hk\nhk.Conv1D(4, 3, w_init=None)\n")
     assert "CNV001" not in codes("import keras\nkeras.layers.Conv1D(8, 3, padding=None)\n")
+
+
+# -- what the shape tracking reads from the same walk ------------------------------------------------
+
+
+def test_scopes_record_each_write_with_its_value_and_the_packages_imported():
+    import ast
+
+    from conv_lint.resolve import ModuleNames
+
+    module = ast.parse(
+        textwrap.dedent(
+            """
+            import torch.nn as tnn
+            from jax import lax
+            from . import helpers
+            w = make(3)
+            a, b = 1, 2
+            class Net:
+                w = 1
+                def forward(self, x, w=None):
+                    for i in x:
+                        pass
+                    return w
+            """
+        )
+    )
+    names = ModuleNames.of(module)
+    assert names.packages == {"torch", "jax"}
+    top = names.module_scope
+    assert [ast.unparse(write.value) for write in top.writes["w"]] == ["make(3)"]
+    assert [ast.unparse(write.value) for write in top.writes["a"] + top.writes["b"]] == ["1", "2"]
+    forward = next(scope for scope in names.scopes if getattr(scope.node, "name", None) == "forward")
+    assert isinstance(forward.writes["w"][0].node, ast.arg) and forward.writes["w"][0].value is None
+    assert forward.writes["i"][0].value is None  # a loop target: no value
+    # The class body's `w` is not visible from its methods; the parameter is.
+    assert forward.binding_scope("w") is forward and forward.binding_scope("make") is None
+    method_body = next(scope for scope in names.scopes if getattr(scope.node, "name", None) == "Net")
+    assert method_body.binding_scope("w") is method_body
+
+
+def test_arguments_are_found_by_keyword_or_position_and_pointed_at():
+    import ast
+
+    from conv_lint.catalog import Slot
+    from conv_lint.resolve import Argument, argument_node, slot_argument
+
+    call = ast.parse("f(key, (3, 1, 1), dtype=float)").body[0].value
+    assert ast.unparse(slot_argument(call, Slot(1, "shape"))) == "(3, 1, 1)"
+    assert ast.unparse(slot_argument(call, Slot(2, "dtype"))) == "float"
+    starred = ast.parse("f(*args, (3, 1, 1))").body[0].value
+    assert slot_argument(starred, Slot(1, "shape")) is None  # after *args, positions are unknown
+    keyword = argument_node(call, Argument(call.keywords[0].value, 2))
+    assert isinstance(keyword, ast.keyword) and keyword.col_offset == len("f(key, (3, 1, 1), ")
