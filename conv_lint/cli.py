@@ -169,6 +169,14 @@ def _positive(text: str) -> int:
     return value
 
 
+def command_verify(args: argparse.Namespace) -> int:
+    # Imported only here: verify drives TensorFlow and JAX worker processes, which check, fix
+    # and the flake8 plugin must never pay for.
+    from conv_lint.verify.command import run_verify
+
+    return run_verify(args, _settings(args))
+
+
 def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("paths", nargs="*", help=f"files or folders to {verb} ('-' reads stdin); default: .")
     parser.add_argument("--select", help=f"comma-separated codes or prefixes to {verb} (replaces the configured list)")
@@ -225,12 +233,32 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("code", help="rule code, e.g. CNV001")
     explain.set_defaults(handler=command_explain)
+
+    verify = commands.add_parser(
+        "verify", help="run each finding's call in TensorFlow and JAX: does the default really diverge, do fix and pin hold?"
+    )
+    _common_options(verify, "verify")
+    verify.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    verify.add_argument("--html", metavar="PATH", help="also write a self-contained HTML report with plots")
+    verify.add_argument("--input-shape", help="probe input, channels-last N,spatial...,C (default 1,7,1 and the next lengths up to the stride)")
+    verify.add_argument("--seed", type=int, default=0, help="seed of the probe arrays and initializers (default: 0)")
+    verify.add_argument("--timeout", type=float, default=120.0, help="seconds per worker answer, worker start and --exec snippet (default: 120)")
+    verify.add_argument("--memory-limit", type=int, default=8192, metavar="MB", help="address space of each worker and snippet (default: 8192; 0: none)")
+    verify.add_argument("--exec", action="store_true", help="run the files themselves (sandboxed), recording and replaying each conv call")
+    verify.set_defaults(handler=command_verify)
     return parser
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so a fix in progress removes its
+    # temporary file; every file is then either untouched or completely fixed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return args.handler(args)
     except ConfigError as error:
@@ -238,10 +266,3 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so a fix in progress removes its
-    # temporary file; every file is then either untouched or completely fixed.
-    signal.signal(signal.SIGTERM, _interrupt)

@@ -1,0 +1,147 @@
+"""``conv-lint verify``: run each finding's call in real TensorFlow and JAX and report what holds.
+
+The same files, selection and ``# noqa`` as ``check``; then, per finding, the checks of
+``conv_lint.verify.plan``, run in the worker pool, judged by ``conv_lint.verify.verdict`` and
+rendered by ``conv_lint.verify.report``. ``--exec`` runs the files themselves instead
+(``conv_lint.verify.exec_mode``).
+
+Exit codes: 0 nothing confirmed and every fix and pin held, 1 a divergence was confirmed or
+a fix or pin failed, 2 usage errors, unreadable files, or TensorFlow/JAX not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from conv_lint.analyzer import SourceError, analyze_source, parse
+from conv_lint.config import Settings
+from conv_lint.fix import FixOptions, fix_source
+from conv_lint.runner import discover, select_findings
+from conv_lint.verify import report
+from conv_lint.verify.families import Probe
+from conv_lint.verify.plan import Check, Jobs, Planner
+from conv_lint.verify.pool import Limits, Pool, missing_frameworks
+from conv_lint.verify.values import Evaluator
+from conv_lint.verify.verdict import judge
+
+EXIT_CLEAN, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+INSTALL_HINT = 'pip install "conv-lint[verify]"'
+
+
+def error(message: str) -> None:
+    print(f"conv-lint: error: {message}", file=sys.stderr)
+
+
+def parse_shape(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(",") if part.strip())
+    except ValueError:
+        shape = ()
+    if not 3 <= len(shape) <= 5 or min(shape) < 1:
+        raise ValueError(f"--input-shape {text!r}: expected N,spatial...,C (channels-last, 1 to 3 spatial sizes)")
+    return shape
+
+
+def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+    missing = missing_frameworks()
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        error(f"verify runs TensorFlow and JAX, and {' and '.join(missing)} {verb} not installed: {INSTALL_HINT}")
+        return EXIT_ERROR
+    try:
+        probe = Probe(seed=args.seed, input_shape=parse_shape(args.input_shape))
+    except ValueError as why:
+        error(str(why))
+        return EXIT_ERROR
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory_limit or None)
+    if args.exec:
+        from conv_lint.verify.exec_mode import run_exec
+
+        return run_exec(args, settings, limits)
+    started = time.perf_counter()
+    errors: list[str] = []
+    with Pool(limits) as pool:
+        pool.start(("tensorflow", "jax"))  # their imports overlap the analysis below
+        jobs = Jobs()
+        checks = plan_paths(args, settings, Planner(probe, jobs), errors)
+        needed = {job.worker for job in jobs.all()}
+        for name, worker in pool.workers.items():
+            if name not in needed:
+                worker.kill()
+        pool.run(jobs.all())
+        results = [judge(check) for check in checks]
+        workers = {name: worker for name, worker in pool.workers.items() if name in needed}
+    elapsed = time.perf_counter() - started
+    sys.stdout.write(report.render(results, args.format, workers, probe, elapsed))
+    if args.html:
+        Path(args.html).write_text(report.html(results, workers, probe), encoding="utf-8")
+    for message in errors:
+        error(message)
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FAILED if any(result.failed for result in results) and not args.exit_zero else EXIT_CLEAN
+
+
+def plan_paths(args: argparse.Namespace, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
+    """Every selected finding under ``args.paths``, planned."""
+    checks: list[Check] = []
+    use_noqa = not args.disable_noqa
+    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
+        try:
+            data = source.read()
+            analysis = analyze_source(data, source.display)
+        except SourceError as error:
+            errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}")
+            continue
+        except OSError as error:
+            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+            continue
+        if analysis is None:
+            continue
+        findings = select_findings(analysis.findings, data, settings, source.display, use_noqa)
+        if not findings:
+            continue
+        pins = _pins(data, source.display, settings, use_noqa, analysis)
+        evaluator = Evaluator(analysis, parse(data, source.display))
+        for finding in findings:
+            args_known = evaluator.arguments(finding.call) if finding.call else None
+            checks.append(planner.plan(finding, args_known, pins.get(_key(finding), _NO_PIN)))
+    return checks
+
+
+_NO_PIN = "conv-lint fix writes no pin for this finding"
+
+
+def _key(finding) -> tuple:
+    return finding.line, finding.column, finding.code, finding.parameter
+
+
+def _pins(data: bytes, display: str, settings: Settings, use_noqa: bool, analysis) -> dict[tuple, dict | str]:
+    """What ``conv-lint fix --unsafe-fixes`` writes, per finding: the pinned call's arguments, or why not.
+
+    The fixed source is analyzed again; it has the same conv calls in the same order (a pin
+    adds keywords and imports, never a conv call), so the i-th call is the i-th call pinned.
+    ``fix_source`` parses the file itself: its findings are matched to ours by position.
+    """
+    try:
+        fixed = fix_source(data, display, settings, FixOptions(unsafe=True, use_noqa=use_noqa))
+        pinned = analyze_source(fixed.fixed, display)
+        module = parse(fixed.fixed, display)
+    except SourceError as error:
+        return {_key(f): f"conv-lint fix failed: {error.reason}" for f in analysis.findings}
+    pins: dict[tuple, dict | str] = {_key(item.finding): f"conv-lint fix does not pin it: {item.reason}" for item in fixed.not_fixed}
+    if pinned is None or len(pinned.calls) != len(analysis.calls):
+        return pins
+    evaluator = Evaluator(pinned, module)
+    position = {id(call.node): index for index, call in enumerate(analysis.calls)}
+    ours = {_key(finding): finding for finding in analysis.findings if finding.call is not None}
+    for finding in fixed.fixed_findings:
+        own = ours.get(_key(finding))
+        if own is not None:
+            pins[_key(finding)] = evaluator.arguments(pinned.calls[position[id(own.call.node)]])
+    return pins

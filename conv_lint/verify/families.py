@@ -1,0 +1,615 @@
+"""Each framework's spelling of a convolution, read into one neutral description and written back.
+
+``read`` turns a call's known arguments into a ``Conv`` (rank, filters, kernel size, strides,
+dilation, padding, layout, bias), filling in what the call leaves out with the defaults the
+catalog records. ``write`` spells a ``Conv`` as a call of some framework (a ``Call`` a worker
+can run), leaving chosen hazards to that framework's defaults: that is how a finding's
+counterpart is made, and, with nothing left out, the aligned port a fix describes.
+``native`` is the call exactly as written. Pure Python: the parent never imports a framework.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, KERNEL_INIT, LAYOUT, PADDING, ConvAPI
+from conv_lint.verify.values import NotStatic
+
+TENSORFLOW, JAX = "tensorflow", "jax"
+SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+class Unsupported(Exception):
+    """A call verify cannot run: an API it does not model, or a setting it cannot translate."""
+
+
+@dataclass(frozen=True)
+class Padding:
+    """``valid``, ``same``, ``same_lower``, ``causal``, or ``explicit`` (low, high) pairs per spatial axis."""
+
+    kind: str
+    pairs: tuple[tuple[int, int], ...] = ()
+
+    def __str__(self) -> str:
+        return str(self.pairs) if self.kind == "explicit" else self.kind
+
+
+@dataclass(frozen=True)
+class Conv:
+    """What a convolution call computes, in no framework's spelling."""
+
+    rank: int
+    filters: int
+    kernel_size: tuple[int, ...]
+    strides: tuple[int, ...]
+    dilation: tuple[int, ...]
+    padding: Padding
+    channels_last: bool
+    use_bias: bool
+    groups: int = 1
+    in_channels: int | None = None  # only where the call names it (NNX, Equinox)
+    flip: bool = False  # a true convolution: the kernel is reversed (signal-style convolve)
+
+    @property
+    def effective_kernel(self) -> tuple[int, ...]:
+        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation))
+
+    def padding_pairs(self, size: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+        """The zero padding (low, high) per axis at a spatial size; 'same' by the rule TF, lax,
+        Flax and Haiku share: total = max((ceil(n/s)-1)*s + k - n, 0), the odd one at the end
+        (at the start for 'same_lower'). For reports: verify itself runs the frameworks."""
+        padding = self.explicit_padding()
+        if padding.kind == "explicit":
+            return padding.pairs
+        pairs = []
+        for n, k, s in zip(size, self.effective_kernel, self.strides):
+            total = max((-(-n // s) - 1) * s + k - n, 0) if padding.kind != "valid" else 0
+            low = total // 2 if padding.kind != "same_lower" else total - total // 2
+            pairs.append((low, total - low))
+        return tuple(pairs)
+
+    def explicit_padding(self) -> Padding:
+        """Causal padding as the pairs the JAX libraries take: ((k-1)*d, 0)."""
+        if self.padding.kind == "causal":
+            return Padding("explicit", tuple(((k - 1) * d, 0) for k, d in zip(self.kernel_size, self.dilation)))
+        return self.padding
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call a worker runs: the API, its arguments as source, and how its arrays are laid out."""
+
+    api: str
+    kwargs: tuple[tuple[str, str], ...]
+    kind: str  # the worker's runner: keras_layer, function, flax_linen, flax_nnx, haiku, equinox
+    worker: str
+    input_layout: str  # letters the input is fed in ("NWC", "NCW"; "" for a 1-D signal)
+    output_layout: str
+    kernel_layout: str = ""  # functions take the kernel as an argument, in this layout
+    flip: bool = False
+    pad: tuple[tuple[int, int], ...] = ()  # explicit zero padding, written as its own step (ZeroPadding1D)
+    use_bias: bool = False
+
+    @property
+    def layer(self) -> bool:
+        return self.kind != "function"
+
+    def with_kwargs(self, **sources: str | None) -> Call:
+        """The same call with arguments set (a source) or removed (None)."""
+        kwargs = dict(self.kwargs)
+        for name, source in sources.items():
+            if source is None:
+                kwargs.pop(name, None)
+            else:
+                kwargs[name] = source
+        return replace(self, kwargs=tuple(kwargs.items()))
+
+    def label(self) -> str:
+        arguments = ", ".join(f"{name}={source}" for name, source in self.kwargs)
+        steps = f"zero-pad {[list(pair) for pair in self.pad]}, then " if self.pad else ""
+        flipped = " with the kernel reversed" if self.flip else ""
+        return f"{steps}{self.api}({arguments}){flipped}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a call runs on where the call does not say: the documented defaults, or the user's."""
+
+    seed: int = 0
+    input_shape: tuple[int, ...] | None = None  # channels-last (N, spatial..., C), from --input-shape
+    length: int = 7  # the spatial size of the default input (1, 7, 1), as in the seed post
+    channels: int = 1
+    kernel_size: int = 3  # the kernel of functional calls (lax, tf.nn, convolve), per spatial axis
+    filters: int = 1
+
+    def rank(self) -> int | None:
+        return len(self.input_shape) - 2 if self.input_shape else None
+
+
+# -- reading arguments ------------------------------------------------------------------------
+
+
+def _value(args: dict, name: str):
+    """The literal value of an argument; None when not passed; NotStatic when it is not known."""
+    known = args.get(name)
+    if known is None:
+        return None
+    if isinstance(known, NotStatic):
+        raise NotStatic(f"{name}: {known}")
+    if not known.literal:
+        raise NotStatic(f"{name}={known.source} is not a literal")
+    return known.value
+
+
+def _int(args: dict, name: str, default: int | None = None) -> int:
+    value = _value(args, name)
+    if value is None:
+        if default is None:
+            raise NotStatic(f"{name} is not passed")
+        return default
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Unsupported(f"{name}={value!r} is not an integer")
+    return value
+
+
+def _ints(args: dict, name: str, rank: int, default: int | None = 1) -> tuple[int, ...]:
+    value = _value(args, name)
+    if value is None:
+        if default is None:
+            raise NotStatic(f"{name} is not passed")
+        return (default,) * rank
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * rank
+    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
+        if len(value) == rank:
+            return tuple(value)
+        if len(value) == rank + 2:  # tf.nn's [1, s, 1] form
+            return tuple(value[1:-1])
+    raise Unsupported(f"{name}={value!r} does not give {rank} spatial sizes")
+
+
+def _bool(args: dict, name: str, default: bool) -> bool:
+    value = _value(args, name)
+    return default if value is None else bool(value)
+
+
+def _padding(value, rank: int, default: str) -> Padding:
+    """A padding as Keras, Flax, Haiku, Equinox, lax and tf.nn write it."""
+    if value is None:
+        return Padding(default)
+    if isinstance(value, str):
+        kind = value.lower()
+        if kind in ("valid", "same", "same_lower", "causal"):
+            return Padding(kind)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return Padding("explicit", ((value, value),) * rank) if value else Padding("valid")
+    elif isinstance(value, (tuple, list)) and len(value) == rank:
+        pairs = []
+        for item in value:
+            if isinstance(item, int):
+                pairs.append((item, item))
+            elif isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(v, int) for v in item):
+                pairs.append((item[0], item[1]))
+            else:
+                break
+        else:
+            return Padding("explicit", tuple(pairs))
+    raise Unsupported(f"padding={value!r} is not modelled")
+
+
+def _default_kind(api: ConvAPI, param: str, fallback: str) -> str:
+    """The kind the catalog records for a parameter's default (``valid``, ``channels_last``)."""
+    return next((default.kind for default in api.defaults if default.param == param), fallback)
+
+
+def _channels_last(value, default_kind: str) -> bool:
+    if value is None:
+        return default_kind != "channels_first"
+    text = value.lower() if isinstance(value, str) else ""
+    if text == "channels_last" or (len(text) >= 3 and text[0] == "n" and text[-1] == "c"):
+        return True
+    if text == "channels_first" or text.startswith("nc"):
+        return False
+    raise Unsupported(f"data_format={value!r} is not modelled")
+
+
+def _letters(rank: int, channels_last: bool) -> str:
+    return f"N{SPATIAL[rank]}C" if channels_last else f"NC{SPATIAL[rank]}"
+
+
+def _tuple(values: tuple[int, ...]) -> str:
+    return repr(tuple(values))
+
+
+def _pairs(pairs: tuple[tuple[int, int], ...]) -> str:
+    return repr(tuple(tuple(pair) for pair in pairs))
+
+
+def _rank_from(args: dict, names: tuple[str, ...], probe: Probe, hint: str) -> int:
+    """The spatial rank of a functional call: a literal tuple's length, else the probe's."""
+    for name in names:
+        value = _value(args, name)
+        if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
+            return len(value)
+    rank = probe.rank()
+    if rank is None:
+        raise NotStatic(f"the spatial rank is not written in the call ({hint}, or give --input-shape)")
+    return rank
+
+
+# -- families ------------------------------------------------------------------------------------
+
+
+class Family:
+    """One framework's spelling of a convolution."""
+
+    name = ""
+    worker = JAX
+    kind = "function"
+    params: tuple[str, ...] = ()  # the arguments a native run passes on (others do not change the math)
+    hazard_params: dict[str, str] = {}  # hazard -> the parameter that sets it
+    align = ""  # this family's table in catalog.ALIGN_SOURCES
+    initializers = ""  # the module `{init}` stands for in ALIGN_SOURCES
+
+    def read(self, api: ConvAPI, args: dict, probe: Probe) -> Conv:
+        raise NotImplementedError
+
+    def write(self, conv: Conv, omit: frozenset[str] = frozenset()) -> Call:
+        """``conv`` as a call of this family, leaving the hazards in ``omit`` to its defaults."""
+        raise NotImplementedError
+
+    def native(self, api: ConvAPI, args: dict, conv: Conv) -> Call:
+        """The call as written: its own known arguments, fed in its own layout."""
+        kwargs = []
+        for name in self.params:
+            known = args.get(name)
+            if isinstance(known, NotStatic):
+                raise NotStatic(f"{name}: {known}")
+            if known is not None:
+                kwargs.append((name, known.source))
+        return replace(self.write(conv), api=api.name, kwargs=tuple(kwargs))
+
+    def padding_source(self, conv: Conv) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """How this family writes ``conv``'s padding: an argument, and any separate zero-padding step."""
+        if conv.padding.kind in ("valid", "same") and self.align:
+            return ALIGN_SOURCES[self.align][(PADDING, conv.padding.kind)], ()
+        padding = conv.explicit_padding()
+        if padding.kind == "explicit":
+            return _pairs(padding.pairs), ()
+        raise Unsupported(f"{self.name} has no padding {padding.kind!r}")
+
+    def align_source(self, hazard: str, kind: str) -> str | None:
+        """What ``conv-lint fix --align-with`` writes for a hazard of this family (None: it cannot)."""
+        template = ALIGN_SOURCES.get(self.align, {}).get((hazard, kind))
+        return None if template is None else template.replace("{init}", self.initializers)
+
+    def _settings(self, conv: Conv, names: dict[str, str], omit: frozenset[str]) -> dict[str, str]:
+        """Strides, dilation, groups and bias under this family's names; padding unless left to the default."""
+        kwargs = {}
+        for setting, values in (("strides", conv.strides), ("dilation", conv.dilation)):
+            if any(v != 1 for v in values):
+                kwargs[names[setting]] = _tuple(values)
+        if conv.groups != 1:
+            kwargs[names["groups"]] = str(conv.groups)
+        if "bias" in names:
+            kwargs[names["bias"]] = str(conv.use_bias)
+        if PADDING not in omit:
+            kwargs["padding"], _ = self.padding_source(conv)
+        return kwargs
+
+
+class Layer(Family):
+    """A conv layer (Keras, Flax, Haiku, Equinox): the same settings under each library's names."""
+
+    names: dict[str, str] = {}  # setting (filters, kernel, strides, dilation, groups, bias, in_channels, layout) -> parameter
+    layout = ""  # "channels_last" or "channels_first" when fixed; "" when the `layout` parameter says
+
+    def rank(self, api: ConvAPI, args: dict) -> int:
+        """Conv1D → 1, or ``num_spatial_dims`` for the N-d layers."""
+        leaf = api.name.rsplit(".", 1)[1]
+        return _int(args, "num_spatial_dims") if not leaf[-2].isdigit() else int(leaf[-2])
+
+    def api_name(self, rank: int) -> str:
+        raise NotImplementedError
+
+    def layout_source(self, conv: Conv) -> str:
+        """The layout parameter's value for ``conv.channels_last``."""
+        raise NotImplementedError
+
+    def read(self, api, args, probe):
+        names, rank = self.names, self.rank(api, args)
+        layout = self.layout or _default_kind(api, names.get("layout", ""), "")
+        return Conv(
+            rank=rank,
+            filters=_int(args, names["filters"]),
+            kernel_size=_ints(args, names["kernel"], rank, default=None),
+            strides=_ints(args, names["strides"], rank),
+            dilation=_ints(args, names["dilation"], rank),
+            padding=_padding(_value(args, "padding"), rank, _default_kind(api, "padding", "valid")),
+            channels_last=_channels_last(_value(args, names["layout"]) if "layout" in names else None, layout),
+            use_bias=_bool(args, names["bias"], True),
+            groups=_int(args, names["groups"], 1),
+            in_channels=_int(args, names["in_channels"]) if "in_channels" in names else None,
+        )
+
+    def write(self, conv, omit=frozenset()):
+        names = self.names
+        kwargs = {names["in_channels"]: str(conv.in_channels)} if "in_channels" in names else {}
+        kwargs.update({names["filters"]: str(conv.filters), names["kernel"]: _tuple(conv.kernel_size)})
+        kwargs.update(self._settings(conv, names, omit))
+        pad = self.padding_source(conv)[1] if PADDING not in omit else ()
+        if "layout" in names and LAYOUT not in omit:
+            kwargs[names["layout"]] = self.layout_source(conv)
+        channels_last = self.layout == "channels_last" or (not self.layout and (conv.channels_last or LAYOUT in omit))
+        letters = _letters(conv.rank, channels_last)
+        return Call(self.api_name(conv.rank), tuple(kwargs.items()), self.kind, self.worker, letters, letters,
+                    pad=pad, use_bias=conv.use_bias)
+
+
+class Keras(Layer):
+    name, worker, kind, align, initializers = "keras", TENSORFLOW, "keras_layer", "keras", "keras.initializers"
+    names = {"filters": "filters", "kernel": "kernel_size", "strides": "strides", "dilation": "dilation_rate",
+             "groups": "groups", "bias": "use_bias", "layout": "data_format"}
+    params = (*names.values(), "padding", "kernel_initializer", "bias_initializer")
+    hazard_params = {PADDING: "padding", LAYOUT: "data_format", KERNEL_INIT: "kernel_initializer",
+                     BIAS_INIT: "bias_initializer"}
+
+    def api_name(self, rank):
+        return f"keras.layers.Conv{rank}D"
+
+    def layout_source(self, conv):
+        return repr("channels_last" if conv.channels_last else "channels_first")
+
+    def padding_source(self, conv):
+        if conv.padding.kind == "causal" and conv.rank == 1:
+            return repr("causal"), ()
+        padding = conv.explicit_padding()
+        if padding.kind == "explicit":  # Keras pads explicitly with a ZeroPadding layer before a 'valid' conv
+            return ALIGN_SOURCES["keras"][(PADDING, "valid")], padding.pairs
+        return super().padding_source(conv)
+
+
+class FlaxLinen(Layer):
+    name, kind, align, initializers, layout = "flax", "flax_linen", "flax", "flax.linen.initializers", "channels_last"
+    names = {"filters": "features", "kernel": "kernel_size", "strides": "strides", "dilation": "kernel_dilation",
+             "groups": "feature_group_count", "bias": "use_bias"}
+    params = (*names.values(), "padding", "kernel_init", "bias_init")
+    hazard_params = {PADDING: "padding", KERNEL_INIT: "kernel_init", BIAS_INIT: "bias_init"}
+
+    def rank(self, api, args):
+        kernel_size = _value(args, "kernel_size")
+        if kernel_size is None:
+            raise NotStatic("kernel_size is not passed")
+        return len(kernel_size) if isinstance(kernel_size, (tuple, list)) else 1
+
+    def read(self, api, args, probe):
+        rank = self.rank(api, args)
+        if _ints(args, "input_dilation", rank) != (1,) * rank:
+            raise Unsupported("input_dilation (a transposed convolution) is not modelled")
+        return super().read(api, args, probe)
+
+    def api_name(self, rank):
+        return "flax.linen.Conv"
+
+
+class FlaxNNX(FlaxLinen):
+    name, kind, initializers = "flax.nnx", "flax_nnx", "flax.nnx.initializers"
+    names = {**FlaxLinen.names, "filters": "out_features", "in_channels": "in_features"}
+    params = (*names.values(), "padding", "kernel_init", "bias_init")
+
+    def api_name(self, rank):
+        return "flax.nnx.Conv"
+
+
+class Haiku(Layer):
+    name, kind, align, initializers = "haiku", "haiku", "haiku", "haiku.initializers"
+    names = {"filters": "output_channels", "kernel": "kernel_shape", "strides": "stride", "dilation": "rate",
+             "groups": "feature_group_count", "bias": "with_bias", "layout": "data_format"}
+    params = (*names.values(), "num_spatial_dims", "padding", "w_init", "b_init")
+    hazard_params = {PADDING: "padding", LAYOUT: "data_format", KERNEL_INIT: "w_init", BIAS_INIT: "b_init"}
+
+    def api_name(self, rank):
+        return f"haiku.Conv{rank}D"
+
+    def layout_source(self, conv):
+        return repr(_letters(conv.rank, conv.channels_last))
+
+
+class Equinox(Layer):
+    """Equinox layers are channels-first and unbatched; the worker maps them over the batch."""
+
+    name, kind, align, layout = "equinox", "equinox", "equinox", "channels_first"
+    names = {"filters": "out_channels", "kernel": "kernel_size", "strides": "stride", "dilation": "dilation",
+             "groups": "groups", "bias": "use_bias", "in_channels": "in_channels"}
+    params = (*names.values(), "num_spatial_dims", "padding")
+    hazard_params = {PADDING: "padding"}
+
+    def read(self, api, args, probe):
+        mode = _value(args, "padding_mode")
+        if mode not in (None, "ZEROS", "zeros"):
+            raise Unsupported(f"padding_mode={mode!r} is not modelled")
+        return super().read(api, args, probe)
+
+    def api_name(self, rank):
+        return f"equinox.nn.Conv{rank}d"
+
+
+def _functional(probe: Probe, rank: int, **settings) -> Conv:
+    """A functional call's kernel is an array argument: the probe's (size 3, one filter)."""
+    return Conv(rank=rank, filters=probe.filters, kernel_size=(probe.kernel_size,) * rank, use_bias=False, **settings)
+
+
+def _dimension_letters(value, rank: int) -> tuple[str, str, str]:
+    """lax dimension_numbers as (lhs, rhs, out) letters; None means channels-first."""
+    if value is None:
+        spatial = SPATIAL[rank]
+        return f"NC{spatial}", f"OI{spatial}", f"NC{spatial}"
+    if isinstance(value, (tuple, list)) and len(value) == 3 and all(isinstance(v, str) for v in value):
+        return value[0], value[1], value[2]
+    raise Unsupported(f"dimension_numbers={value!r} is not modelled")
+
+
+class Lax(Family):
+    name = "jax.lax"
+    params = ("window_strides", "padding", "lhs_dilation", "rhs_dilation", "dimension_numbers", "feature_group_count")
+    hazard_params = {LAYOUT: "dimension_numbers"}
+
+    def read(self, api, args, probe):
+        rank = _rank_from(args, ("window_strides", "rhs_dilation", "padding"), probe, "pass window_strides as a literal tuple")
+        if _ints(args, "lhs_dilation", rank) != (1,) * rank:
+            raise Unsupported("lhs_dilation (a transposed convolution) is not modelled")
+        lhs, _, _ = _dimension_letters(_value(args, "dimension_numbers"), rank)
+        if lhs[0] != "N" or "C" not in (lhs[1], lhs[-1]):
+            raise Unsupported(f"input layout {lhs} is not modelled")
+        return _functional(
+            probe,
+            rank,
+            strides=_ints(args, "window_strides", rank),
+            dilation=_ints(args, "rhs_dilation", rank),
+            padding=_padding(_value(args, "padding"), rank, "valid"),
+            channels_last=lhs[-1] == "C",
+            groups=_int(args, "feature_group_count", 1),
+        )
+
+    def native(self, api, args, conv):
+        call = super().native(api, args, conv)
+        lhs, rhs, out = _dimension_letters(_value(args, "dimension_numbers"), conv.rank)
+        return replace(call, input_layout=lhs, kernel_layout=rhs, output_layout=out)
+
+    def padding_source(self, conv):
+        if conv.padding.kind in ("valid", "same", "same_lower"):
+            return repr(conv.padding.kind.upper()), ()
+        return super().padding_source(conv)
+
+    def write(self, conv, omit=frozenset()):
+        kwargs = {"window_strides": _tuple(conv.strides)}
+        kwargs.update(self._settings(conv, {"strides": "window_strides", "dilation": "rhs_dilation",
+                                          "groups": "feature_group_count"}, omit))
+        spatial = SPATIAL[conv.rank]
+        lhs, rhs, out = _dimension_letters(None, conv.rank)
+        if LAYOUT not in omit:
+            if conv.channels_last:
+                lhs, rhs, out = f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"
+            kwargs["dimension_numbers"] = repr((lhs, rhs, out))
+        return Call("jax.lax.conv_general_dilated", tuple(kwargs.items()), self.kind, self.worker, lhs, out,
+                    kernel_layout=rhs)
+
+
+class TfNN(Family):
+    name, worker = "tf.nn", TENSORFLOW
+    params = ("stride", "strides", "padding", "data_format", "dilations")
+    hazard_params = {PADDING: "padding", LAYOUT: "data_format"}
+
+    def read(self, api, args, probe):
+        leaf = api.name.rsplit(".", 1)[1]
+        data_format = _value(args, "data_format")
+        if leaf != "convolution":
+            rank = int(leaf[-2])
+        elif isinstance(data_format, str) and 3 <= len(data_format) <= 5:
+            rank = len(data_format) - 2
+        else:
+            rank = _rank_from(args, ("strides", "dilations"), probe, "pass strides as a tuple, or data_format")
+        return _functional(
+            probe,
+            rank,
+            strides=_ints(args, "stride" if leaf == "conv1d" else "strides", rank),
+            dilation=_ints(args, "dilations", rank),
+            padding=_padding(_value(args, "padding"), rank, _default_kind(api, "padding", "valid")),
+            channels_last=_channels_last(data_format, "channels_last"),
+        )
+
+    def native(self, api, args, conv):
+        call = super().native(api, args, conv)
+        letters = _letters(conv.rank, conv.channels_last)
+        return replace(call, input_layout=letters, output_layout=letters)
+
+    def padding_source(self, conv):
+        if conv.padding.kind in ("valid", "same"):
+            return repr(conv.padding.kind.upper()), ()
+        padding = conv.explicit_padding()
+        if padding.kind == "explicit":  # tf.nn.convolution takes no pairs: tf.pad, then 'VALID'
+            return repr("VALID"), padding.pairs
+        raise Unsupported(f"tf.nn has no padding {padding.kind!r}")
+
+    def write(self, conv, omit=frozenset()):
+        kwargs = {"strides": _tuple(conv.strides)}
+        kwargs.update(self._settings(conv, {"strides": "strides", "dilation": "dilations", "groups": "groups"}, omit))
+        pad = self.padding_source(conv)[1] if PADDING not in omit else ()
+        if LAYOUT not in omit:
+            kwargs["data_format"] = repr(_letters(conv.rank, conv.channels_last))
+        letters = _letters(conv.rank, conv.channels_last or LAYOUT in omit)
+        return Call("tensorflow.nn.convolution", tuple(kwargs.items()), self.kind, self.worker, letters, letters,
+                    kernel_layout=f"{SPATIAL[conv.rank]}IO", pad=pad)
+
+
+class Convolve(Family):
+    """Signal-style ``convolve(x, k)``: a true convolution (the kernel reversed), 'full' by default."""
+
+    name = "convolve"
+    params = ("mode", "method")
+
+    def read(self, api, args, probe):
+        leaf = api.name.rsplit(".", 1)[1]
+        if leaf == "convolve2d":
+            rank = 2
+        elif api.name.endswith("numpy.convolve"):
+            rank = 1
+        else:
+            rank = probe.rank() or 1
+        mode = _value(args, "mode") or "full"
+        k = probe.kernel_size
+        # As a cross-correlation with the reversed kernel: 'full' pads k-1 on both sides,
+        # 'same' pads k//2 before and (k-1)//2 after (the extra element goes first).
+        pairs = {"full": (k - 1, k - 1), "same": (k // 2, (k - 1) // 2), "valid": (0, 0)}.get(mode)
+        if pairs is None:
+            raise Unsupported(f"mode={mode!r} is not modelled")
+        padding = Padding("valid") if mode == "valid" else Padding("explicit", (pairs,) * rank)
+        return Conv(rank=rank, filters=1, kernel_size=(k,) * rank, strides=(1,) * rank, dilation=(1,) * rank,
+                    padding=padding, channels_last=True, use_bias=False, in_channels=1, flip=True)
+
+    def write(self, conv, omit=frozenset()):
+        return Call("", (), self.kind, self.worker, "", "")
+
+    def native(self, api, args, conv):
+        # NumPy and SciPy belong to neither framework: they run beside TensorFlow, whose worker
+        # has less to do than JAX's (which compiles every new shape).
+        call = super().native(api, args, conv)
+        return call if api.name.startswith("jax.") else replace(call, worker=TENSORFLOW)
+
+
+KERAS, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE = (
+    Keras(), FlaxLinen(), FlaxNNX(), Haiku(), Equinox(), Lax(), TfNN(), Convolve(),
+)
+
+_CONVOLVE_NAMES = frozenset(
+    ("jax.numpy.convolve", "numpy.convolve", "scipy.signal.convolve", "scipy.signal.fftconvolve",
+     "scipy.signal.convolve2d", "jax.scipy.signal.convolve", "jax.scipy.signal.fftconvolve",
+     "jax.scipy.signal.convolve2d")
+)
+_BY_NAME: dict[str, Family] = {
+    **{f"keras.layers.Conv{n}D": KERAS for n in (1, 2, 3)},
+    "flax.linen.Conv": FLAX,
+    "flax.nnx.Conv": FLAX_NNX,
+    **{f"haiku.Conv{n}D": HAIKU for n in (1, 2, 3)},
+    "haiku.ConvND": HAIKU,
+    **{f"equinox.nn.Conv{n}d": EQUINOX for n in (1, 2, 3)},
+    "equinox.nn.Conv": EQUINOX,
+    "jax.lax.conv_general_dilated": LAX,
+    "jax.lax.conv": LAX,
+    "jax.lax.conv_with_general_padding": LAX,
+    **{f"tensorflow.nn.conv{n}d": TF_NN for n in (1, 2, 3)},
+    "tensorflow.nn.convolution": TF_NN,
+    **{name: CONVOLVE for name in _CONVOLVE_NAMES},
+}
+
+
+def family_of(api_name: str) -> Family:
+    """The family that runs an API, or Unsupported saying why none does."""
+    family = _BY_NAME.get(api_name)
+    if family is not None:
+        return family
+    if api_name.startswith("torch."):
+        raise Unsupported("verify runs TensorFlow and JAX; PyTorch calls are not executed")
+    if "Transpose" in api_name or api_name.endswith("conv_transpose") or "transpose" in api_name:
+        raise Unsupported("transposed convolutions are not modelled by verify")
+    raise Unsupported(f"{api_name} (separable/depthwise) is not modelled by verify")

@@ -1,0 +1,189 @@
+"""The JAX worker of ``conv-lint verify``: runs ``jax.lax``, Flax, Haiku, Equinox, and the
+signal-style ``convolve`` functions of ``jax.numpy`` and ``jax.scipy``.
+
+Started as ``python -m conv_lint.verify.jax_worker`` by the parent, once per run; speaks the
+JSON-lines protocol of ``conv_lint.verify.serve``. It never imports TensorFlow. Haiku and
+Equinox are imported only when a request needs them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+from conv_lint.verify.serve import block_imports, protocol_stream, raised, serve
+
+if __name__ == "__main__":
+    STREAM = protocol_stream()
+    block_imports("tensorflow", "keras", "tf_keras")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+
+from conv_lint.verify.expressions import evaluate  # noqa: E402
+from conv_lint.verify.layouts import answer, array, to_layout  # noqa: E402
+
+# On GPUs JAX may compute float32 convolutions in TF32; verify compares in full float32.
+jax.config.update("jax_default_matmul_precision", "highest")
+
+
+def run(request: dict) -> dict:
+    target = evaluate(request["api"])
+    kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
+    x = to_layout(array(request["input"]), request["input_layout"])
+    given = request.get("kernel") is not None
+    kernel = array(request["kernel"]) if given else None
+    bias = array(request["bias"]) if request.get("bias") else None
+    key = jax.random.PRNGKey(request.get("seed", 0))
+    try:
+        output, weights = RUNNERS[request["kind"]](target, kwargs, x, kernel, bias, key, request)
+    except Exception as error:  # the framework rejected the call: that is the outcome to report
+        return raised(error)
+    return answer(np.asarray(output), request["output_layout"], weights)
+
+
+def _function(target, kwargs, x, kernel, bias, key, request):
+    """``lax.conv_general_dilated(lhs, rhs, ...)`` and ``convolve(x, k, ...)``: the arrays are the arguments."""
+    kernel = to_layout(kernel, request["kernel_layout"], kernel=True)
+    if request.get("flip"):
+        kernel = np.flip(kernel)
+    if request.get("pad"):
+        spatial = iter(request["pad"])
+        x = np.pad(x, [(0, 0) if letter in "NC" else tuple(next(spatial)) for letter in request["input_layout"]])
+    return target(x, kernel, **kwargs), {}
+
+
+# Layers are initialized and applied under jax.jit: one compile per call instead of one per
+# operation and shape in eager mode (a new shape costs a compile either way).
+
+
+def _flax_linen(target, kwargs, x, kernel, bias, key, request):
+    module = target(**kwargs)
+    if kernel is None:
+        params = jax.jit(module.init)(key, x)["params"]
+    else:
+        params = {"kernel": kernel, **({"bias": bias} if module.use_bias else {})}
+    return jax.jit(module.apply)({"params": params}, x), dict(params)
+
+
+def _flax_nnx(target, kwargs, x, kernel, bias, key, request):
+    from flax import nnx
+
+    module = target(**kwargs, rngs=nnx.Rngs(request.get("seed", 0)))
+    if kernel is not None:
+        module.kernel[...] = kernel
+        if module.use_bias:
+            module.bias[...] = bias
+    weights = {"kernel": module.kernel[...], **({"bias": module.bias[...]} if module.use_bias else {})}
+    return module(x), weights
+
+
+def _haiku(target, kwargs, x, kernel, bias, key, request):
+    import haiku as hk
+
+    forward = hk.transform(lambda inputs: target(**kwargs)(inputs))
+    if kernel is None:
+        params = jax.jit(forward.init)(key, x)
+        (name,) = params
+    else:  # the parameter names only: running the initializers would compile them for nothing
+        (name,) = jax.eval_shape(forward.init, key, x)
+        params = {name: {"w": kernel, **({"b": bias} if bias is not None else {})}}
+    weights = {"kernel": params[name]["w"], **({"bias": params[name]["b"]} if "b" in params[name] else {})}
+    return jax.jit(forward.apply)(params, None, x), weights
+
+
+def _equinox(target, kwargs, x, kernel, bias, key, request):
+    """Equinox layers are channels-first and unbatched: weight (O, I, spatial...), bias (O, 1, ...)."""
+    import equinox as eqx
+
+    if kernel is None:
+        module = eqx.filter_jit(lambda k: target(**kwargs, key=k))(key)
+    else:  # the module's structure only: running the initializers would compile them for nothing
+        module = eqx.filter_eval_shape(target, **kwargs, key=key)
+        letters = "OI" + "DHW"[5 - kernel.ndim :]
+        module = eqx.tree_at(lambda m: m.weight, module, jax.numpy.asarray(to_layout(kernel, letters, kernel=True)))
+        if module.use_bias:
+            module = eqx.tree_at(lambda m: m.bias, module, jax.numpy.asarray(bias.reshape(module.bias.shape)))
+    weights = {"kernel": module.weight, **({"bias": module.bias} if module.use_bias else {})}
+    return eqx.filter_jit(lambda m, inputs: jax.vmap(m)(inputs))(module, x), weights
+
+
+RUNNERS = {
+    "function": _function,
+    "flax_linen": _flax_linen,
+    "flax_nnx": _flax_nnx,
+    "haiku": _haiku,
+    "equinox": _equinox,
+}
+
+
+def sample(request: dict) -> dict:
+    """Many independent draws of a layer's default initializer, for its kernel or bias shape.
+
+    Flax and NNX: the initializer object the layer holds (its signature default unless passed);
+    Haiku and Equinox compute theirs inside the layer, so the layer's own init runs per draw.
+    The draws are one vmapped, jitted call.
+    """
+    target = evaluate(request["api"])
+    kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
+    x = to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"])
+    param = request["param"]
+    draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, param)
+    size = int(np.prod(shape))
+    draws = max(1, -(-request["count"] // size))
+    keys = jax.random.split(jax.random.PRNGKey(request["seed"]), draws)
+    values = np.asarray(jax.jit(jax.vmap(draw))(keys))
+    return {"values": values.ravel().tolist(), "shape": list(shape), "draws": draws}
+
+
+def _sample_flax_linen(target, kwargs, x, param):
+    module = target(**kwargs)
+    shapes = jax.eval_shape(module.init, jax.random.PRNGKey(0), x)["params"]
+    shape = shapes[param].shape
+    initializer = module.kernel_init if param == "kernel" else module.bias_init
+    return (lambda key: initializer(key, shape, module.param_dtype)), shape
+
+
+def _sample_flax_nnx(target, kwargs, x, param):
+    from flax import nnx
+
+    module = target(**kwargs, rngs=nnx.Rngs(0))
+    name = f"{param}_init"
+    initializer = kwargs.get(name, inspect.signature(target.__init__).parameters[name].default)
+    shape = getattr(module, param).shape
+    return (lambda key: initializer(key, shape, module.param_dtype)), shape
+
+
+def _sample_haiku(target, kwargs, x, param):
+    import haiku as hk
+
+    forward = hk.transform(lambda inputs: target(**kwargs)(inputs))
+    shapes = jax.eval_shape(forward.init, jax.random.PRNGKey(0), x)
+    (name,) = shapes
+    leaf = "w" if param == "kernel" else "b"
+    return (lambda key: forward.init(key, x)[name][leaf]), shapes[name][leaf].shape
+
+
+def _sample_equinox(target, kwargs, x, param):
+    attribute = "weight" if param == "kernel" else "bias"
+    shape = getattr(target(**kwargs, key=jax.random.PRNGKey(0)), attribute).shape
+    return (lambda key: getattr(target(**kwargs, key=key), attribute)), shape
+
+
+SAMPLERS = {
+    "flax_linen": _sample_flax_linen,
+    "flax_nnx": _sample_flax_nnx,
+    "haiku": _sample_haiku,
+    "equinox": _sample_equinox,
+}
+
+
+def _versions() -> dict:
+    import flax
+
+    return {"jax": jax.__version__, "flax": flax.__version__, "numpy": np.__version__}
+
+
+if __name__ == "__main__":
+    serve({"run": run, "sample": sample}, STREAM, {"versions": _versions()})

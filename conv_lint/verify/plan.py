@@ -1,0 +1,299 @@
+"""From a finding to the runs that prove or refute it, and the comparisons to make of them.
+
+For a finding on a call, the counterpart is the same call spelled in the framework the
+finding's message contrasts it with, leaving the flagged setting to that framework's
+default (everything else the call says is written out, so only that default differs). Then:
+
+- divergence: the call as written vs the counterpart (outputs on a shared probe with copied
+  weights, or, for initializers, many draws of each);
+- fix: the two made to agree by writing the setting explicitly (the counterpart written to
+  match the call, else the call written the way ``conv-lint fix --align-with`` aligns it);
+- pin: the call as written vs the same call after ``conv-lint fix`` pinned today's defaults,
+  both initialized from the same seed: outputs and weights must be bit-identical.
+
+Every run is a ``Job`` for one worker; identical requests are run once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+
+from conv_lint.analyzer import Finding
+from conv_lint.catalog import (
+    BIAS_INIT,
+    CONTRASTS,
+    CONVOLVE_MODE,
+    KERNEL_INIT,
+    LAYOUT,
+    PADDING,
+    Contrast,
+    contrast_for,
+)
+from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
+from conv_lint.verify import compare, probe as probes
+from conv_lint.verify.families import LAX, SPATIAL, Call, Conv, Family, Padding, Probe, Unsupported, family_of
+from conv_lint.verify.values import NotStatic
+
+MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
+SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
+
+
+@dataclass
+class Job:
+    worker: str
+    request: dict
+    answer: dict | None = None
+
+
+class Jobs:
+    """Every run of a verify session, one per distinct request."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, Job] = {}
+
+    def add(self, worker: str, request: dict) -> Job:
+        key = json.dumps([worker, request], sort_keys=True)
+        if key not in self._by_key:
+            self._by_key[key] = Job(worker, request)
+        return self._by_key[key]
+
+    def all(self) -> list[Job]:
+        return list(self._by_key.values())
+
+
+@dataclass
+class Comparison:
+    """Two calls, their runs (one pair per probe size), and how to compare them."""
+
+    title: str
+    calls: tuple[Call, Call]
+    names: tuple[str, str]  # how the report names each side
+    mode: str  # "values", "samples" or "bits"
+    runs: list[tuple[tuple[int, ...], Job, Job, compare.Tolerance | None]]
+
+    def outcome(self) -> compare.Outcome:
+        names = self.names
+        if self.mode == "samples":
+            _, a, b, _ = self.runs[0]
+            return compare.samples(a.answer, b.answer, names)
+        if self.mode == "bits":
+            _, a, b, _ = self.runs[0]
+            return compare.bitwise(a.answer, b.answer, names)
+        return compare.over_lengths([(size, compare.outputs(a.answer, b.answer, names, tolerance))
+                                     for size, a, b, tolerance in self.runs])
+
+
+@dataclass
+class Check:
+    """What verify does for one finding, and why where it cannot."""
+
+    finding: Finding
+    conv: Conv | None = None
+    native: Call | None = None
+    counterpart: Call | None = None
+    divergence: Comparison | None = None
+    fix: Comparison | None = None
+    pin: Comparison | None = None
+    also: list[Comparison] = field(default_factory=list)
+    unverifiable: str = ""
+    fix_note: str = ""  # why no fix is checked, or which way it aligns
+    pin_note: str = ""  # why no pin is checked
+    notes: list[str] = field(default_factory=list)
+
+
+def run_request(call: Call, rank: int, x: dict, kernel: dict | None, bias: dict | None, seed: int,
+                as_held: bool = False) -> dict:
+    """A worker's ``run`` request for ``call`` on channels-last arrays (payloads).
+
+    ``kernel=None`` has a layer initialize its own weights from ``seed``. ``as_held`` feeds
+    the arrays unchanged, as a channels-last framework holds them, whatever the call expects.
+    """
+    canonical_input = f"N{SPATIAL[rank]}C" if call.input_layout else ""
+    canonical_kernel = f"{SPATIAL[rank]}IO" if call.kernel_layout else ""
+    return {
+        "op": "run",
+        "kind": call.kind,
+        "api": call.api,
+        "kwargs": dict(call.kwargs),
+        "input": x,
+        "input_layout": canonical_input if as_held else call.input_layout,
+        "output_layout": call.output_layout,
+        "kernel": kernel,
+        "kernel_layout": canonical_kernel if as_held else call.kernel_layout,
+        "bias": bias if kernel is not None and call.use_bias else None,
+        "flip": call.flip,
+        "pad": [list(pair) for pair in call.pad],
+        "seed": seed,
+    }
+
+
+class Planner:
+    def __init__(self, probe: Probe, jobs: Jobs, sample_size: int = SAMPLE_SIZE) -> None:
+        self.probe = probe
+        self.jobs = jobs
+        self.sample_size = sample_size
+
+    def plan(self, finding: Finding, args: dict | None, pinned: dict | str) -> Check:
+        """``args``: the call's arguments (``values.Evaluator.arguments``); ``pinned``: the arguments
+        of the same call after ``conv-lint fix``, or why it pins nothing."""
+        check = Check(finding)
+        if finding.code == DYNAMIC_CALL.code:
+            check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
+            return check
+        if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
+            codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
+            check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
+            return check
+        try:
+            self._plan(check, args, pinned)
+        except (NotStatic, Unsupported) as why:
+            check.unverifiable = str(why)
+        return check
+
+    def _plan(self, check: Check, args: dict, pinned: dict | str) -> None:
+        finding = check.finding
+        api, hazard = finding.call.api, finding.spec.hazard
+        family = family_of(api.name)
+        conv = family.read(api, args, self.probe)
+        conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
+        check.native = family.native(api, args, conv)
+        contrast, other = self._counterpart(api, finding.spec, check)
+        omit = frozenset({PADDING if hazard == CONVOLVE_MODE else hazard})
+        check.counterpart = other.write(conv, omit)
+        if hazard in (KERNEL_INIT, BIAS_INIT):
+            self._initializer_checks(check, conv, family, other, contrast)
+        else:
+            self._value_checks(check, conv, family, other, contrast)
+        if isinstance(pinned, str):
+            check.pin_note = pinned
+            return
+        try:
+            pinned_call = family.native(api, pinned, family.read(api, pinned, self.probe))
+        except (NotStatic, Unsupported) as why:
+            check.pin_note = f"the pinned call cannot be run: {why}"
+            return
+        check.pin = self.bits("pin", conv, check.native, pinned_call, ("as written", "as pinned by conv-lint fix"))
+
+    def _counterpart(self, api, spec, check: Check) -> tuple[Contrast, Family]:
+        """The framework the finding's message contrasts with, or one with the same default that verify runs."""
+        named = contrast_for(api, spec)
+        if named is None:
+            raise Unsupported("every framework conv-lint knows has the same default")
+        candidates = [named] + [c for c in CONTRASTS[spec.hazard] if c.kind == named.kind and c is not named]
+        for contrast in candidates:
+            try:
+                family = family_of(contrast.api)
+            except Unsupported as why:
+                check.notes.append(f"{contrast.api} is not run: {why}")
+                continue
+            if contrast is not named:
+                check.notes.append(f"{contrast.api} has the same default ({contrast.value}) and stands in for it")
+            return contrast, family
+        raise Unsupported(f"no framework verify runs has the default the message names ({named.value})")
+
+    # -- values: padding, layout, convolve mode -------------------------------------------------
+    def _value_checks(self, check: Check, conv: Conv, family: Family, other: Family, contrast: Contrast) -> None:
+        hazard = check.finding.spec.hazard
+        native, counterpart = check.native, check.counterpart
+        names = (native.api, counterpart.api)
+        as_held = hazard == LAYOUT  # the point: arrays passed on unchanged from a channels-last framework
+        check.divergence = self.values("divergence", conv, native, counterpart, names, as_held=as_held)
+        if hazard == PADDING:
+            try:
+                check.fix = self.values("fix", conv, native, other.write(conv), names)
+                check.fix_note = f"{counterpart.api} written to match the call"
+            except Unsupported:
+                source = family.align_source(PADDING, contrast.kind)
+                if source is None:
+                    check.fix_note = f"neither framework can write the other's padding ({conv.padding})"
+                else:
+                    check.fix = self.values("fix", conv, native.with_kwargs(padding=source), counterpart, names)
+                    check.fix_note = "the call aligned as conv-lint fix --align-with writes it"
+            # A symmetric int pads like 'same' at stride 1 with an odd kernel: compare only where it cannot.
+            uneven = any(k % 2 == 0 for k in conv.effective_kernel) or any(s > 1 for s in conv.strides)
+            if "same" in (conv.padding.kind, contrast.kind) and uneven:
+                self._symmetric_padding(check, conv, native if conv.padding.kind == "same" else counterpart)
+        elif hazard == LAYOUT:
+            channels_last = replace(conv, channels_last=True)
+            # lax.conv's layout is fixed: its fix is lax.conv_general_dilated with dimension_numbers.
+            native_fixed = (family if family.hazard_params.get(LAYOUT) else LAX).write(channels_last)
+            fixed = (native_fixed, other.write(channels_last))
+            check.fix = self.values("fix", conv, *fixed, (fixed[0].api, fixed[1].api))
+            check.fix_note = "both with the layout of the data written explicitly (channels-last)"
+        else:  # CONVOLVE_MODE: a cross-correlation holding k equals convolve(x, k[::-1], mode='valid')
+            valid = native.with_kwargs(mode=repr("valid"))
+            check.fix = self.values("fix", conv, replace(valid, flip=True), counterpart, names)
+            check.fix_note = "mode='valid' and the kernel reversed (k[::-1])"
+            check.also.append(self.values("the kernel flip alone (mode='valid')", conv, valid, counterpart, names))
+
+    def _symmetric_padding(self, check: Check, conv: Conv, same_side: Call) -> None:
+        """PyTorch pads an int on both sides and refuses 'same' at stride > 1: a port writes
+        padding=(k-1)*d//2. Emulated with explicit lax pairs (verify does not run PyTorch)."""
+        pairs = tuple(((k - 1) * d // 2,) * 2 for k, d in zip(conv.kernel_size, conv.dilation))
+        symmetric = LAX.write(replace(conv, padding=Padding("explicit", pairs), channels_last=True))
+        title = f"PyTorch-style symmetric padding={pairs[0][0]} (emulated with explicit lax pairs; PyTorch is not run)"
+        check.also.append(self.values(title, conv, same_side, symmetric, (same_side.api, "symmetric padding")))
+
+    # -- initializers ------------------------------------------------------------------------------
+    def _initializer_checks(self, check: Check, conv: Conv, family: Family, other: Family, contrast: Contrast) -> None:
+        spec = check.finding.spec
+        param = "kernel" if spec.hazard == KERNEL_INIT else "bias"
+        native, counterpart = check.native, check.counterpart
+        names = (native.api, counterpart.api)
+        check.divergence = self.samples("divergence", conv, native, counterpart, param, names)
+        source = other.align_source(spec.hazard, spec.kind)
+        if source is not None:
+            aligned = counterpart.with_kwargs(**{other.hazard_params[spec.hazard]: source})
+            check.fix = self.samples("fix", conv, native, aligned, param, names)
+            check.fix_note = f"{counterpart.api} written to match the call"
+            return
+        source = family.align_source(spec.hazard, contrast.kind)
+        if source is not None:
+            aligned = native.with_kwargs(**{family.hazard_params[spec.hazard]: source})
+            check.fix = self.samples("fix", conv, aligned, counterpart, param, names)
+            check.fix_note = "the call aligned as conv-lint fix --align-with writes it"
+            return
+        check.fix_note = (f"conv-lint has no spelling of {contrast.api}'s {contrast.value} for {family.name}, "
+                          f"nor of {spec.value} for {other.name}")
+
+    # -- jobs --------------------------------------------------------------------------------------
+    def values(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str], as_held: bool = False) -> Comparison:
+        runs = []
+        for size in probes.sizes(conv, self.probe):
+            x, kernel, bias = probes.arrays(conv, self.probe, size)
+            if bias is not None and not (a.layer and b.layer):
+                bias = bias.zeros()  # a function (lax, tf.nn) adds no bias: compare the layer without one
+            tolerance = compare.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
+            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), kernel.payload(),
+                                                           bias.payload() if bias else None, self.probe.seed, as_held=as_held))
+                    for call in (a, b)]
+            runs.append((size, *jobs, tolerance))
+        return Comparison(title, (a, b), names, "values", runs)
+
+    def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> Comparison:
+        size = probes.sizes(conv, self.probe)[0]
+        x, kernel, bias = probes.arrays(conv, self.probe, size)
+        # Layers initialize their own weights from the seed; functions take the probe's kernel.
+        jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
+                                                       None, self.probe.seed))
+                for call in (a, b)]
+        return Comparison(title, (a, b), names, "bits", [(size, *jobs, None)])
+
+    def samples(self, title: str, conv: Conv, a: Call, b: Call, param: str, names: tuple[str, str]) -> Comparison:
+        size = probes.sizes(conv, self.probe)[0]
+        jobs = []
+        for call in (a, b):
+            request = {
+                "op": "sample",
+                "kind": call.kind,
+                "api": call.api,
+                "kwargs": dict(call.kwargs),
+                "input": {"shape": list(probes.input_shape(conv, self.probe, size))},
+                "input_layout": call.input_layout,
+                "param": param,
+                "count": self.sample_size,
+                "seed": self.probe.seed,
+            }
+            jobs.append(self.jobs.add(call.worker, request))
+        return Comparison(title, (a, b), names, "samples", [(size, *jobs, None)])

@@ -1,0 +1,70 @@
+"""The probe a check runs on: input sizes, and the input, kernel and bias arrays both sides share.
+
+Arrays are made here, in the parent, from a seeded ``random.Random`` and sent to both workers,
+so the two frameworks see the very same numbers (a worker only transposes them into its
+layout). They are channels-last: inputs ``(N, spatial..., C)``, kernels ``(spatial..., in, out)``.
+
+Sizes: with the default probe a value check runs at spatial size 7 (the seed post's length)
+and at every next size up to the largest stride, so each residue of the length modulo the
+stride is tried: 'SAME' padding splits its padding differently for different residues (at
+stride 2, TF's 'SAME' pads (0, 1) at length 8 and (1, 1) at length 9 for a 3-wide kernel),
+and a divergence that shows only at some lengths is found and named. ``--input-shape`` gives
+one exact size instead.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+
+from conv_lint.verify.families import Conv, Probe
+
+
+@dataclass(frozen=True)
+class Array:
+    shape: tuple[int, ...]
+    values: tuple[float, ...]
+
+    def payload(self) -> dict:
+        return {"shape": list(self.shape), "values": list(self.values)}
+
+    def zeros(self) -> Array:
+        return Array(self.shape, (0.0,) * len(self.values))
+
+
+def sizes(conv: Conv, probe: Probe) -> list[tuple[int, ...]]:
+    """The spatial sizes a value check runs at."""
+    if probe.input_shape:
+        return [tuple(probe.input_shape[1:-1])]
+    base = max(probe.length, max(conv.effective_kernel) + 1)
+    return [(base + residue,) * conv.rank for residue in range(max(conv.strides))]
+
+
+def channels(conv: Conv, probe: Probe) -> int:
+    """Input channels: what the call names, else the probe's (at least one per group)."""
+    if conv.in_channels:
+        return conv.in_channels
+    if probe.input_shape:
+        return probe.input_shape[-1]
+    return max(probe.channels, conv.groups)
+
+
+def input_shape(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[int, ...]:
+    batch = probe.input_shape[0] if probe.input_shape else 1
+    return (batch, *size, channels(conv, probe))
+
+
+def _normal(shape: tuple[int, ...], scale: float, *key) -> Array:
+    rng = random.Random("/".join(map(str, key)))  # a str seed is hashed with SHA-512: stable across runs
+    return Array(shape, tuple(rng.gauss(0.0, scale) for _ in range(math.prod(shape))))
+
+
+def arrays(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[Array, Array, Array | None]:
+    """The input, kernel and bias of one probe (the same for both sides of a comparison)."""
+    x = _normal(input_shape(conv, probe, size), 1.0, probe.seed, "input", size)
+    fan_in = math.prod(conv.kernel_size) * channels(conv, probe) // conv.groups
+    kernel_shape = (*conv.kernel_size, channels(conv, probe) // conv.groups, conv.filters)
+    kernel = _normal(kernel_shape, 1 / math.sqrt(fan_in), probe.seed, "kernel", kernel_shape)
+    bias = _normal((conv.filters,), 0.5, probe.seed, "bias", conv.filters) if conv.use_bias else None
+    return x, kernel, bias

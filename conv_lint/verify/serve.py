@@ -1,0 +1,102 @@
+"""The loop every verify worker runs: JSON lines in on stdin, JSON lines out on stdout.
+
+The parent writes one line per batch, ``{"batch": [request, ...]}``, each request carrying an
+``id`` and an ``op``; the worker answers each request with one line, in order, as soon as it
+is done, so a parent that waits with a deadline knows which request hung. The first line a
+worker writes is ``{"ready": ...}`` once its framework is imported.
+
+Frameworks print (warnings, progress bars) to stdout; the protocol gets its own copy of the
+stdout descriptor and everything else is sent to stderr, so a stray print cannot corrupt it.
+This module imports only the standard library: it is loaded before the framework.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+
+Handler = Callable[[dict], dict]
+
+
+def block_imports(*roots: str) -> None:
+    """Make the other side's framework look absent in this process.
+
+    TensorFlow imports JAX when it is installed (``tensorflow/lite/python/util.py`` does
+    ``from jax import jit`` inside ``try: ... except ImportError``), so without this the
+    TensorFlow worker would hold both frameworks. A None in sys.modules makes ``import``
+    raise ModuleNotFoundError and ``importlib.util.find_spec`` answer None, as for a package
+    that is not installed (JAX's compilation cache asks etils, which asks find_spec).
+    """
+    for root in roots:
+        sys.modules[root] = None
+
+
+def protocol_stream():
+    """A private copy of stdout for the protocol; fd 1 and sys.stdout then go to stderr."""
+    stream = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    return stream
+
+
+def loaded_frameworks() -> list[str]:
+    """Which framework packages this process holds, so a test can prove the workers never share one."""
+    roots = {"tensorflow", "keras", "jax", "jaxlib", "flax", "haiku", "equinox", "torch"}
+    return sorted({name.split(".", 1)[0] for name, module in sys.modules.items() if module is not None} & roots)
+
+
+def serve(handlers: dict[str, Handler], stream, ready: dict) -> None:
+    """Answer batches until stdin closes."""
+    _write(stream, {"ready": True, **ready, "frameworks": loaded_frameworks()})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        for request in json.loads(line)["batch"]:
+            started, cpu = time.perf_counter(), time.process_time()
+            answer = _answer(handlers, request)
+            answer["id"] = request["id"]
+            # Wall and CPU time (all threads): the benchmark reports both, CPU time being the
+            # one another process on the machine cannot inflate.
+            answer["ms"] = round((time.perf_counter() - started) * 1000, 1)
+            answer["cpu_ms"] = round((time.process_time() - cpu) * 1000, 1)
+            _write(stream, answer)
+
+
+def _answer(handlers: dict[str, Handler], request: dict) -> dict:
+    try:
+        return handlers[request["op"]](request)
+    except MemoryError:
+        return {"failure": "out of memory (the worker's memory limit; see --memory-limit)"}
+    except Exception as error:  # a bug in an adapter or an unsupported request: report it, keep serving
+        traceback.print_exc(file=sys.stderr)
+        return {"failure": f"{type(error).__name__}: {_first_line(error)}"}
+
+
+def raised(error: BaseException) -> dict:
+    """The answer when the framework itself rejects a call: an outcome to compare, not a failure.
+
+    Running out of memory is the worker's failure, not the framework's verdict on the call:
+    XLA and TensorFlow report it as their own errors (RESOURCE_EXHAUSTED, bad_alloc). So is a
+    library that is not installed.
+    """
+    text = f"{type(error).__name__}: {_first_line(error)}"
+    if isinstance(error, MemoryError) or any(mark in text for mark in ("RESOURCE_EXHAUSTED", "bad_alloc", "ut of memory")):
+        return {"failure": f"out of memory (the worker's memory limit; see --memory-limit): {text}"}
+    if isinstance(error, ImportError):  # Haiku or Equinox not installed: nothing was run
+        return {"failure": f"not installed: {text}"}
+    return {"raised": text}
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _write(stream, message: dict) -> None:
+    stream.write(json.dumps(message) + "\n")
+    stream.flush()

@@ -1,0 +1,123 @@
+"""The TensorFlow worker of ``conv-lint verify``: runs Keras layers, ``tf.nn`` convolutions, and
+the NumPy and SciPy ``convolve`` functions.
+
+Started as ``python -m conv_lint.verify.tf_worker`` by the parent, once per run; speaks the
+JSON-lines protocol of ``conv_lint.verify.serve``. It never imports JAX (TensorFlow would,
+so the import is blocked before TensorFlow loads).
+"""
+
+from __future__ import annotations
+
+import os
+
+from conv_lint.verify.serve import block_imports, protocol_stream, raised, serve
+
+if __name__ == "__main__":
+    # Before TensorFlow loads: it prints to stdout and imports JAX when it can.
+    STREAM = protocol_stream()
+    block_imports("jax", "jaxlib", "flax", "haiku", "equinox")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from conv_lint.verify.expressions import evaluate  # noqa: E402
+from conv_lint.verify.layouts import answer, array, to_layout  # noqa: E402
+
+# TF32 (on Ampere and newer GPUs) keeps 10 mantissa bits; verify compares in full float32.
+tf.config.experimental.enable_tensor_float_32_execution(False)
+
+
+def _fed_input(request: dict) -> np.ndarray:
+    return to_layout(array(request["input"]), request["input_layout"])
+
+
+def _pad(x, request: dict, layer: bool):
+    """Explicit padding pairs, written the way TensorFlow users write them: a ZeroPadding layer or tf.pad."""
+    pairs = request.get("pad")
+    if not pairs:
+        return x
+    if layer:
+        rank = len(pairs)
+        zero_padding = getattr(keras.layers, f"ZeroPadding{rank}D")
+        spec = tuple(pairs[0]) if rank == 1 else tuple(tuple(pair) for pair in pairs)
+        channels_last = request["input_layout"].endswith("C")
+        return zero_padding(spec, data_format=None if channels_last else "channels_first")(x)
+    spatial = iter(pairs)
+    return tf.pad(x, [[0, 0] if letter in "NC" else next(spatial) for letter in request["input_layout"]])
+
+
+def run(request: dict) -> dict:
+    kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
+    function = evaluate(request["api"])
+    x = _fed_input(request)
+    try:
+        if request["kind"] == "keras_layer":
+            output, weights = _keras_layer(function, kwargs, x, request)
+        else:
+            kernel = to_layout(array(request["kernel"]), request["kernel_layout"], kernel=True)
+            if request.get("flip"):
+                kernel = np.flip(kernel)
+            output, weights = function(_pad(x, request, layer=False), kernel, **kwargs), {}
+    except Exception as error:  # the framework rejected the call: that is the outcome to report
+        return raised(error)
+    return answer(np.asarray(output), request["output_layout"], weights)
+
+
+def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
+    if request.get("kernel") is None:
+        keras.utils.set_random_seed(request["seed"])  # the default initializers draw from Python's seeded RNG
+    layer = cls(**kwargs)
+    x = _pad(x, request, layer=True)
+    layer.build(tuple(x.shape))
+    if request.get("kernel") is not None:
+        values = [array(request["kernel"])]
+        if layer.use_bias:
+            values.append(array(request["bias"]))
+        layer.set_weights(values)
+    output = layer(x)
+    weights = {"kernel": layer.kernel.numpy()}
+    if layer.use_bias:
+        weights["bias"] = layer.bias.numpy()
+    return output, weights
+
+
+def sample(request: dict) -> dict:
+    """Many independent draws of a layer's default initializer for its kernel or bias shape.
+
+    The initializer is the layer's own object (``layer.kernel_initializer``); only its seed is
+    replaced by a SeedGenerator, so each draw differs (an int seed repeats the same numbers),
+    and the draws run in one tf.function loop (one eager call per draw costs 0.3-0.5 ms).
+    """
+    cls = evaluate(request["api"])
+    layer = cls(**{name: evaluate(source) for name, source in request["kwargs"].items()})
+    layer.build(tuple(to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"]).shape))
+    variable = layer.kernel if request["param"] == "kernel" else layer.bias
+    initializer = layer.kernel_initializer if request["param"] == "kernel" else layer.bias_initializer
+    shape = tuple(variable.shape)
+    size = int(np.prod(shape))
+    draws = max(1, -(-request["count"] // size))
+    if hasattr(initializer, "seed"):
+        initializer.seed = keras.random.SeedGenerator(request["seed"])
+
+    @tf.function
+    def draw_all():
+        return tf.map_fn(
+            lambda _: initializer(shape, dtype="float32"),
+            tf.range(draws),
+            fn_output_signature=tf.float32,
+            parallel_iterations=1,  # the seed generator is a variable: one update per draw, in order
+        )
+
+    values = draw_all().numpy()
+    return {"values": values.ravel().tolist(), "shape": list(shape), "draws": draws}
+
+
+if __name__ == "__main__":
+    serve(
+        {"run": run, "sample": sample},
+        STREAM,
+        {"versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__}},
+    )

@@ -1,0 +1,325 @@
+"""conv-lint verify against real TensorFlow and JAX: the issue's acceptance scenarios.
+
+TensorFlow and JAX run only in verify's worker processes and in --exec snippets, never in the
+pytest process. To keep the suite fast, the command runs once over the fixtures and the
+scenario files below (one pair of workers), and the call-pair checks share one pool.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, require_installed, run
+from conv_lint.verify.families import Probe
+from conv_lint.verify.pair import compare_calls, judge_pair, plan_pair
+from conv_lint.verify.plan import Jobs, Planner
+from conv_lint.verify.pool import Limits, Pool
+
+FRAMEWORKS = ("tensorflow", "keras", "jax", "flax", "haiku", "equinox")
+
+SCENARIOS = {
+    "keras_default.py": "import keras\nlayer = keras.layers.Conv1D(1, 3)\n",
+    "lax_layout.py": 'from jax import lax\n\n\ndef conv(x, w):\n    return lax.conv_general_dilated(x, w, (1,), "SAME")\n',
+    "convolve.py": "import jax.numpy as jnp\n\n\ndef smooth(x, k):\n    return jnp.convolve(x, k)\n",
+    "haiku_default.py": "import haiku as hk\n\n\ndef net(x):\n    return hk.Conv1D(1, 3)(x)\n",
+    "keras_causal.py": 'import keras\nlayer = keras.layers.Conv1D(1, 3, dilation_rate=2, padding="causal")\n',
+    "flax_even_stride.py": "import flax.linen as nn\nlayer = nn.Conv(1, 4, strides=2)\n",
+    "kernel_one.py": (
+        "import keras\n"
+        'layer = keras.layers.Conv1D(4, 1, data_format="channels_last", kernel_initializer="he_normal", use_bias=False)\n'
+    ),
+    "unknown.py": (
+        "import keras\n\n\ndef make(filters):\n"
+        '    return keras.layers.Conv1D(filters, 3, data_format="channels_last", kernel_initializer="zeros", use_bias=False)\n'
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def verified(tmp_path_factory):
+    """One ``conv-lint verify`` over the fixtures and the scenarios: (results by file and code, document, process)."""
+    require_installed(*FRAMEWORKS)
+    folder = tmp_path_factory.mktemp("scenarios")
+    for name, source in SCENARIOS.items():
+        (folder / name).write_text(source)
+    html = folder / "report.html"
+    result = run("conv-lint", "verify", "fixtures", str(folder), "--format", "json", "--html", str(html))
+    document = json.loads(result.stdout)
+    by_key = {(r["path"], r["line"], r["code"]): r for r in document["results"]}
+    return by_key, document, result, html
+
+
+def _one(by_key, name, code):
+    (result,) = [r for (path, _, c), r in by_key.items() if Path(path).name == name and c == code]
+    return result
+
+
+def test_every_finding_gets_a_verdict(verified, tmp_path):
+    by_key, document, result, _ = verified
+    assert result.returncode == 2  # fixtures/bad/does_not_parse.py is reported, the rest verified
+    assert "does_not_parse.py" in result.stderr
+    checked = run("conv-lint", "check", "fixtures", "--format", "json", "--no-cache")
+    expected = {(f["path"], f["line"], f["code"]) for f in json.loads(checked.stdout)}
+    assert expected and expected <= set(by_key)
+    for record in document["results"]:
+        assert record["verdict"] in ("CONFIRMED", "NOT CONFIRMED", "UNVERIFIABLE")
+        assert record["reason"]
+
+
+def test_scenario_1_keras_conv1d_vs_flax_conv_shapes(verified):
+    by_key, _, _, _ = verified
+    padding = _one(by_key, "keras_default.py", "CNV001")
+    assert padding["verdict"] == "CONFIRMED"
+    assert padding["divergence"]["evidence"]["shapes"] == {"keras.layers.Conv1D": [1, 5, 1], "flax.linen.Conv": [1, 7, 1]}
+    assert padding["fix"]["status"] == "FIX VERIFIED" and "padding=\"VALID\"" in padding["fix"]["calls"][1]
+    assert padding["pin"]["status"] == "PIN VERIFIED"
+
+
+def test_initializers_are_compared_over_many_draws(verified):
+    by_key, _, _, _ = verified
+    kernel = _one(by_key, "keras_default.py", "CNV002")
+    assert kernel["verdict"] == "CONFIRMED"
+    evidence = kernel["divergence"]["evidence"]
+    # fan_in = fan_out = 3: glorot_uniform and lecun_normal have the same variance; only KS tells them apart.
+    assert evidence["rejected_by"] == ["KS"] and evidence["ks"]["p"] < 1e-6
+    keras_draws = evidence["distributions"]["keras.layers.Conv1D"]
+    assert keras_draws["n"] >= 16384 and keras_draws["high"] <= 1.0  # glorot bound sqrt(6/(3+3)) = 1
+    assert kernel["fix"]["status"] == "FIX VERIFIED"  # flax's glorot_uniform() draws as Keras' does
+    bias = _one(by_key, "keras_default.py", "CNV003")
+    assert bias["verdict"] == "CONFIRMED" and "constant 0" in bias["reason"]
+    assert any("equinox.nn.Conv1d" in note for note in bias["notes"])  # stands in for torch, not installed
+
+
+def test_scenario_4_lax_without_dimension_numbers_on_nwc_data(verified):
+    by_key, _, _, _ = verified
+    layout = _one(by_key, "lax_layout.py", "CNV004")
+    assert layout["verdict"] == "CONFIRMED"
+    assert "raises ValueError" in layout["reason"]  # NWC (1, 7, 1) read as NCW: 7 input channels
+    assert layout["fix"]["status"] == "FIX VERIFIED" and "('NWC', 'WIO', 'NWC')" in layout["fix"]["calls"][0]
+    assert layout["pin"]["status"] == "PIN VERIFIED"
+
+
+def test_scenario_5_convolve_vs_a_conv_layer_holding_k(verified):
+    by_key, _, _, _ = verified
+    convolve = _one(by_key, "convolve.py", "CNV005")
+    assert convolve["verdict"] == "CONFIRMED"
+    assert convolve["divergence"]["evidence"]["shapes"]["jax.numpy.convolve"] == [9]  # mode='full': n + k - 1
+    (flip,) = convolve["also"]
+    assert flip["status"] == "DIFFERS" and "values differ" in flip["summary"]  # mode='valid' alone: still flipped
+    assert convolve["fix"]["status"] == "FIX VERIFIED" and "kernel reversed" in convolve["fix"]["calls"][0]
+
+
+def test_scenario_6_haiku_conv1d_vs_keras_conv1d(verified):
+    by_key, _, _, _ = verified
+    padding = _one(by_key, "haiku_default.py", "CNV001")
+    assert padding["verdict"] == "CONFIRMED"
+    assert padding["divergence"]["evidence"]["shapes"] == {"haiku.Conv1D": [1, 7, 1], "keras.layers.Conv1D": [1, 5, 1]}
+
+
+def test_scenario_7_keras_causal_is_lax_with_explicit_pairs(verified):
+    by_key, _, _, _ = verified
+    layout = _one(by_key, "keras_causal.py", "CNV004")
+    assert layout["fix"]["status"] == "FIX VERIFIED"
+    assert "padding=((4, 0),)" in layout["fix"]["calls"][1]  # (k-1)*dilation = 4, nothing after
+
+
+def test_scenario_3_even_kernel_stride_2_same_agrees_symmetric_differs(verified):
+    by_key, _, _, _ = verified
+    padding = _one(by_key, "flax_even_stride.py", "CNV001")
+    assert padding["verdict"] == "CONFIRMED"  # vs Keras' default 'valid'
+    assert padding["fix"]["status"] == "FIX VERIFIED" and padding["fix"]["evidence"]["lengths"] == ["7", "8"]
+    (symmetric,) = padding["also"]
+    assert symmetric["status"] == "DIFFERS" and "emulated" in symmetric["title"]
+    assert "at length 7" in symmetric["summary"]  # odd length: 'SAME' pads (1, 2), symmetric (1, 1)
+
+
+def test_not_confirmed_and_unverifiable_say_why(verified):
+    by_key, _, _, _ = verified
+    one = _one(by_key, "kernel_one.py", "CNV001")
+    assert one["verdict"] == "NOT CONFIRMED" and "kernel of size 1" in one["reason"]
+    unknown = _one(by_key, "unknown.py", "CNV001")
+    assert unknown["verdict"] == "UNVERIFIABLE" and "filters" in unknown["reason"]
+    torch_results = [r for r in by_key.values() if r["api"].startswith("torch") and r["code"] == "CNV001"]
+    assert torch_results and all(r["verdict"] == "UNVERIFIABLE" and "PyTorch" in r["reason"] for r in torch_results)
+
+
+def test_workers_never_share_a_framework(verified):
+    _, document, _, _ = verified
+    workers = document["workers"]
+    assert not {"jax", "jaxlib", "flax", "haiku", "equinox"} & set(workers["tensorflow"]["frameworks_loaded"])
+    assert not {"tensorflow", "keras"} & set(workers["jax"]["frameworks_loaded"])
+
+
+def test_html_report_is_one_self_contained_page(verified):
+    _, document, _, html = verified
+    page = html.read_text()
+    assert page.count('<section class="finding"') == len(document["results"])
+    assert page.count("<svg") > 50 and "CONFIRMED" in page and "keras.layers.Conv1D(1, 3)" in page
+    for external in ("<script", "<link", "src=", "@import", "url("):
+        assert external not in page
+
+
+# -- two calls compared directly, in one shared pool --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pool():
+    require_installed(*FRAMEWORKS)
+    with Pool(Limits()) as workers:
+        yield workers
+
+
+def test_scenario_2_same_padding_agrees_and_the_initializers_differ(pool):
+    steps = compare_calls('keras.layers.Conv1D(1, 3, padding="same")', "flax.linen.Conv(1, 3)", pool)
+    assert steps["outputs"].status == "NOT CONFIRMED"  # the same weights copied in: padding agrees
+    assert steps["kernel_init"].status == "CONFIRMED"  # glorot_uniform vs lecun_normal
+    assert steps["bias_init"].status == "NOT CONFIRMED"  # zeros in both
+
+
+def test_scenario_3_odd_lengths_tf_and_jax_agree_symmetric_padding_differs(pool):
+    for length in (7, 9):
+        probe = Probe(input_shape=(1, length, 1))
+        same = compare_calls('keras.layers.Conv1D(1, 4, strides=2, padding="same")', "flax.linen.Conv(1, 4, strides=2)",
+                             pool, probe, initializers=False)
+        assert same["outputs"].status == "NOT CONFIRMED", same["outputs"].summary
+        # PyTorch is not installed: its symmetric int padding is emulated with explicit lax pairs.
+        symmetric = compare_calls(
+            'keras.layers.Conv1D(1, 4, strides=2, padding="same")',
+            'jax.lax.conv_general_dilated(window_strides=(2,), padding=((1, 1),), dimension_numbers=("NWC", "WIO", "NWC"))',
+            pool, probe)
+        assert symmetric["outputs"].status == "CONFIRMED", symmetric["outputs"].summary
+
+
+def test_scenario_7_causal_and_explicit_pairs_agree(pool):
+    steps = compare_calls('keras.layers.Conv1D(2, 3, dilation_rate=2, padding="causal")',
+                          "flax.linen.Conv(2, 3, kernel_dilation=2, padding=((4, 0),))", pool, initializers=False)
+    assert steps["outputs"].status == "NOT CONFIRMED", steps["outputs"].summary
+
+
+AGREEING_PAIRS = [
+    ('keras.layers.Conv1D(3, 3, padding="same")', 'flax.linen.Conv(3, 3, padding="SAME")'),
+    ('keras.layers.Conv1D(2, 4, strides=2, padding="same")', "flax.linen.Conv(2, 4, strides=2)"),
+    ("keras.layers.Conv1D(2, 3, strides=2)", 'haiku.Conv1D(2, 3, stride=2, padding="VALID")'),
+    ('keras.layers.Conv2D(2, 3, padding="same", use_bias=False)',
+     'jax.lax.conv_general_dilated(window_strides=(1, 1), padding="SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))'),
+]
+
+
+def test_negative_controls_never_come_out_confirmed_over_100_seeds(pool):
+    jobs = Jobs()
+    planned = [plan_pair(first, second, Planner(Probe(seed=seed), jobs), initializers=False)
+               for seed in range(100) for first, second in AGREEING_PAIRS]
+    pool.run(jobs.all())
+    statuses = [judge_pair(comparisons)["outputs"] for comparisons in planned]
+    assert {step.status for step in statuses} == {"NOT CONFIRMED"}, [s.summary for s in statuses if s.status != "NOT CONFIRMED"][:3]
+
+
+# -- --exec ------------------------------------------------------------------------------------
+
+
+def test_scenario_8_the_seed_post_snippets_run_end_to_end():
+    require_installed(*FRAMEWORKS)
+    result = run("conv-lint", "verify", "--exec", str(FIXTURES / "seed_post"), "--format", "json")
+    assert result.returncode == 1, result.stderr  # divergences found
+    document = json.loads(result.stdout)
+    calls = {Path(s["path"]).name: s["calls"] for s in document["snippets"]}
+    (keras,) = calls["snippet1_tensorflow.py"]
+    assert keras["api"] == "keras.layers.Conv1D" and keras["output_shape"] == [1, 5, 1]  # length 5, not the post's 7
+    for name in ("snippet2_jax_valid.py", "snippet3_jax_same.py"):
+        (lax,) = calls[name]
+        assert lax["output_shape"] == [1, 7, 3]  # OIW reads W (3, 1, 1) as 3 outputs of width 1
+    for snippet_calls in calls.values():
+        replayed, ported = snippet_calls[0]["replays"]
+        assert replayed["status"] == "REPLAY AGREES", replayed["summary"]
+    assert calls["snippet1_tensorflow.py"][0]["replays"][1]["status"] == "CONFIRMED"  # flax's default 'SAME'
+    between = {tuple(Path(p).name.split(":")[0] for p in item["calls"]): item for item in document["between_files"]}
+    keras_vs_valid = between[("snippet1_tensorflow.py", "snippet2_jax_valid.py")]
+    assert keras_vs_valid["status"] == "DIFFERS" and "OIW" in keras_vs_valid["summary"]
+    assert "(1, 5, 1) vs (1, 7, 3)" in keras_vs_valid["summary"]
+
+
+# -- failures: workers and snippets ---------------------------------------------------------------
+
+SMALL = {"op": "sample", "kind": "flax_linen", "api": "flax.linen.Conv", "kwargs": {"features": "1", "kernel_size": "3"},
+         "input": {"shape": [1, 7, 1]}, "input_layout": "NWC", "param": "kernel", "count": 30, "seed": 0}
+
+
+def test_a_worker_out_of_memory_crashed_or_hung_makes_its_call_unverifiable_and_the_run_goes_on():
+    require_installed(*FRAMEWORKS)
+    from conv_lint.verify.plan import Job
+
+    huge = {**SMALL, "kwargs": {"features": "100_000_000", "kernel_size": "3"}, "input": {"shape": [1, 7, 8]}}
+    # A million draws of a 3-element kernel, one per loop iteration: about a minute, 12 MB.
+    slow = {**SMALL, "kind": "keras_layer", "api": "keras.layers.Conv1D", "kwargs": {"filters": "1", "kernel_size": "3"},
+            "count": 3_000_000}
+    with Pool(Limits(timeout=5, memory_mb=4000)) as pool:
+        out_of_memory, after = Job("jax", huge), Job("jax", SMALL)
+        pool.run([out_of_memory, after])
+        assert "memory" in out_of_memory.answer["failure"] or "crashed" in out_of_memory.answer["failure"]
+        assert len(after.answer["values"]) == 30
+
+        pool.workers["jax"].process.kill()
+        crashed, after = Job("jax", {**SMALL, "seed": 1}), Job("jax", {**SMALL, "seed": 2})
+        pool.run([crashed, after])
+        assert "crashed" in crashed.answer["failure"] and "SIGKILL" in crashed.answer["failure"]
+        assert len(after.answer["values"]) == 30
+
+        hung, after = Job("tensorflow", slow), Job("tensorflow", {**slow, "count": 30})
+        pool.run([hung, after])
+        assert "timed out after 5 s" in hung.answer["failure"]
+        assert len(after.answer["values"]) == 30
+
+
+def test_exec_sandbox_timeout_stdin_folder_and_memory(tmp_path):
+    from conv_lint.verify.exec_mode import run_snippet
+
+    sleeper = tmp_path / "sleeper.py"
+    sleeper.write_text(
+        "import subprocess, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(tmp_path / 'child.pid')!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    timed_out = run_snippet(sleeper, Limits(timeout=3))
+    assert "timed out after 3 s" in timed_out.failure
+    child = Path("/proc") / (tmp_path / "child.pid").read_text()
+    # The snippet's own child was killed with it (it may linger as a zombie until reaped).
+    assert not child.exists() or child.joinpath("stat").read_text().split(") ")[1][0] in "ZX"
+
+    curious = tmp_path / "curious.py"
+    curious.write_text("import os, sys\nprint(repr(sys.stdin.read()))\nprint(os.getcwd())\nopen('left.txt', 'w').write('x')\n")
+    answered = run_snippet(curious, Limits(timeout=30))
+    stdin, folder = answered.stdout.splitlines()
+    assert not answered.failure and stdin == "''"  # no inherited stdin: EOF at once
+    assert not Path(folder).exists() and Path(folder) != tmp_path  # a temporary folder, removed afterwards
+    assert not (tmp_path / "left.txt").exists()
+
+    greedy = tmp_path / "greedy.py"
+    greedy.write_text("block = bytearray(2 * 1024 ** 3)\n")
+    refused = run_snippet(greedy, Limits(timeout=30, memory_mb=512))
+    assert "out of memory" in refused.failure
+
+
+def test_without_tensorflow_or_jax_verify_exits_2_and_check_still_works(tmp_path):
+    """A Python without the frameworks: site-packages minus TensorFlow and JAX, through -S and PYTHONPATH."""
+    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
+    hidden = ("tensorflow", "tf_keras", "keras", "jax", "jaxlib", "flax", "haiku", "dm_haiku", "equinox", "_virtualenv")
+    for entry in site.iterdir():
+        if not entry.name.startswith(hidden) and not entry.name.endswith(".pth"):
+            (tmp_path / entry.name).symlink_to(entry)
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}"}
+    command = "import sys; from conv_lint.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    import subprocess
+
+    verify = subprocess.run([sys.executable, "-S", "-c", command, "verify", "fixtures/keras"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 2 and verify.stdout == ""
+    assert verify.stderr.splitlines() == [
+        'conv-lint: error: verify runs TensorFlow and JAX, and tensorflow and jax are not installed: pip install "conv-lint[verify]"'
+    ]
+    check = subprocess.run([sys.executable, "-S", "-c", command, "check", "fixtures/keras", "--no-cache"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 1 and "CNV001" in check.stdout, check.stderr
