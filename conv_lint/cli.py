@@ -22,7 +22,7 @@ from conv_lint.analyzer import Finding, SourceError
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
 from conv_lint.config import ConfigError, Settings, load, parse_codes
-from conv_lint.report import FORMATS, render, rules_table
+from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
@@ -50,7 +50,7 @@ def command_check(args: argparse.Namespace) -> int:
     for result in check_files(sources, settings, options):
         findings.extend(result.findings)
         errors.extend(result.errors)
-    sys.stdout.write(render(findings, args.format))
+    sys.stdout.write(statistics(findings) if args.statistics else render(findings, args.format))
     for message in errors:
         _error(message)
     if errors:
@@ -199,7 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
     _common_options(check, "report")
-    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument(
+        "--format", choices=CHECK_FORMATS, default="text", help="output format (default: text; github: workflow annotations)"
+    )
+    check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
     check.add_argument(
         "--jobs", "-j", type=_positive, default=os.cpu_count() or 1, help="parallel processes (default: number of CPUs)"
     )

@@ -176,3 +176,25 @@ def test_readme_rules_table_is_generated():
 def test_python_dash_m_entry_point():
     result = run("python", "-m", "conv_lint", "--version")
     assert result.returncode == 0 and result.stdout.startswith("conv-lint ")
+
+
+def test_github_format_writes_escaped_workflow_annotations(tmp_path):
+    path = write(tmp_path, "model, v2.py", KERAS)
+    result = run("conv-lint", "check", "--format", "github", str(path))
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    escaped = str(path).replace(",", "%2C").replace(":", "%3A")
+    assert first.startswith(f"::warning file={escaped},line=2,col=9,title=CNV002::CNV002 keras.layers.Conv1D relies")
+    assert "\n" not in first and first.count("::") == 2
+
+
+def test_statistics_count_findings_per_code(tmp_path):
+    write(tmp_path, "a.py", KERAS)
+    write(tmp_path, "b.py", KERAS + "import numpy as np\nnp.convolve(x, k)\n")
+    result = run("conv-lint", "check", "--statistics", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "     2  CNV002  implicit-kernel-initializer",
+        "     2  CNV003  implicit-bias-initializer",
+        "     1  CNV005  implicit-convolve-mode",
+    ]
