@@ -42,6 +42,9 @@ def command_check(args: argparse.Namespace) -> int:
     except ConfigError as error:
         _error(str(error))
         return EXIT_ERROR
+    if args.show_settings:
+        sys.stdout.write(_describe(settings))
+        return EXIT_CLEAN
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
     cache_folder = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
@@ -137,6 +140,21 @@ def _diff(display: str, result: FileFix) -> str:
     return "".join(difflib.unified_diff(lines(result.original), lines(result.fixed), f"a/{display}", f"b/{display}"))
 
 
+def _describe(settings: Settings) -> str:
+    """The settings in force, after the configuration file and the command line, one per line."""
+    rows = [
+        ("configuration", str(settings.source) if settings.source else "(none: defaults)"),
+        ("root", str(settings.root)),
+        ("select", ", ".join(settings.select)),
+        ("extend-select", ", ".join(settings.extend_select)),
+        ("ignore", ", ".join(settings.ignore)),
+        ("exclude", ", ".join(settings.exclude)),
+        ("extend-exclude", ", ".join(settings.extend_exclude)),
+        ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
+    ]
+    return "".join(f"{name} = {value}\n" for name, value in rows)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load(Path(args.config) if args.config else None)
     if args.select is not None:
@@ -203,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=CHECK_FORMATS, default="text", help="output format (default: text; github: workflow annotations)"
     )
     check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
+    check.add_argument("--show-settings", action="store_true", help="print the settings in force and exit")
     check.add_argument(
         "--jobs", "-j", type=_positive, default=os.cpu_count() or 1, help="parallel processes (default: number of CPUs)"
     )

@@ -198,3 +198,13 @@ def test_statistics_count_findings_per_code(tmp_path):
         "     2  CNV003  implicit-bias-initializer",
         "     1  CNV005  implicit-convolve-mode",
     ]
+
+
+def test_show_settings_reflects_file_and_command_line(tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool.conv-lint]\nignore = ["CNV003"]\nper-file-ignores = { "tests/*" = ["CNV002"] }\n')
+    result = run("conv-lint", "check", "--show-settings", "--extend-select", "CNV901", cwd=tmp_path)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert f"configuration = {tmp_path / 'pyproject.toml'}" in lines
+    assert "select = CNV" in lines and "extend-select = CNV901" in lines and "ignore = CNV003" in lines
+    assert "per-file-ignores = tests/* = CNV002" in lines
