@@ -151,6 +151,7 @@ def _describe(settings: Settings) -> str:
         ("exclude", ", ".join(settings.exclude)),
         ("extend-exclude", ", ".join(settings.extend_exclude)),
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
+        ("respect-gitignore", str(settings.respect_gitignore).lower()),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
 
@@ -163,6 +164,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, extend_select=settings.extend_select + parse_codes([args.extend_select], "--extend-select"))
     if args.ignore:
         settings = replace(settings, ignore=settings.ignore + parse_codes([args.ignore], "--ignore"))
+    if args.respect_gitignore is not None:
+        settings = replace(settings, respect_gitignore=args.respect_gitignore)
     return settings
 
 
@@ -204,6 +207,13 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("--stdin-filename", help="name to report for '-' (default: stdin)")
     parser.add_argument("--disable-noqa", action="store_true", help=f"{verb} findings on lines marked # noqa too")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")
+    parser.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        default=None,
+        help=f"also {verb} files that .gitignore excludes (default: skip them when folders are walked, like ruff)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

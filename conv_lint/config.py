@@ -58,6 +58,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    respect_gitignore: bool = True
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -175,12 +176,19 @@ def load(config: Path | None = None, start: Path | None = None) -> Settings:
         "exclude": lambda v: {"exclude": _patterns(path, "exclude", v)},
         "extend-exclude": lambda v: {"extend_exclude": _patterns(path, "extend-exclude", v)},
         "per-file-ignores": lambda v: {"per_file_ignores": _per_file(path, v)},
+        "respect-gitignore": lambda v: {"respect_gitignore": _flag(path, "respect-gitignore", v)},
     }
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{path}: [tool.{TABLE}] unknown key {key!r} (known: {', '.join(known)})")
         settings = replace(settings, **known[key](value))
     return settings
+
+
+def _flag(path: Path, key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be true or false")
+    return value
 
 
 def _per_file(path: Path, value: object) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -5,6 +5,7 @@ and ``check`` itself, over many files, in parallel and through the cache."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -50,13 +51,42 @@ def discover(
 
 
 def _walk(top: Path, settings: Settings) -> Iterator[SourceFile]:
+    found = []
     for folder, dirnames, filenames in os.walk(top):
         folder_path = Path(folder)
         dirnames[:] = sorted(d for d in dirnames if not settings.excluded(folder_path / d, parents_checked=True))
         for name in sorted(filenames):
             file_path = folder_path / name
             if name.endswith((".py", ".pyi")) and not settings.excluded(file_path, parents_checked=True):
-                yield SourceFile(str(file_path), file_path)
+                found.append(file_path)
+    ignored = _git_ignored(top, found) if settings.respect_gitignore else set()
+    for file_path in found:
+        if str(file_path) not in ignored:
+            yield SourceFile(str(file_path), file_path)
+
+
+def _git_ignored(top: Path, paths: list[Path]) -> set[str]:
+    """The paths git ignores (.gitignore, .git/info/exclude, the global excludes file), asked
+    of git itself in one call; nothing outside a git work tree or without git. A folder the
+    user named that git itself ignores (a virtualenv, a downloaded corpus) is checked whole:
+    naming it is asking for it."""
+    if not paths:
+        return set()
+    try:
+        answer = subprocess.run(
+            ["git", "-C", str(top), "check-ignore", "-z", "--stdin"],
+            input=b"\0".join(os.fsencode(os.path.relpath(p, top)) for p in [top, *paths]),
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if answer.returncode not in (0, 1):  # 128: not a git work tree
+        return set()
+    ignored = {os.fsdecode(name) for name in answer.stdout.split(b"\0") if name}
+    if "." in ignored:
+        return set()
+    return {str(top / name) for name in ignored}
 
 
 def select_findings(

@@ -1,6 +1,7 @@
 """The real `conv-lint` and `flake8` executables, run as a user would."""
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -208,3 +209,21 @@ def test_show_settings_reflects_file_and_command_line(tmp_path):
     assert f"configuration = {tmp_path / 'pyproject.toml'}" in lines
     assert "select = CNV" in lines and "extend-select = CNV901" in lines and "ignore = CNV003" in lines
     assert "per-file-ignores = tests/* = CNV002" in lines
+
+
+def test_gitignored_files_are_skipped_when_walking_folders(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(tmp_path, ".gitignore", "generated/\nscratch.py\n")
+    for name in ("model.py", "scratch.py", "generated/out.py"):
+        write(tmp_path, name, KERAS)
+    walked = {line.split(":")[0] for line in finding_lines(run("conv-lint", "check", ".", cwd=tmp_path).stdout)}
+    assert walked == {"model.py"}
+    everything = run("conv-lint", "check", "--no-respect-gitignore", ".", cwd=tmp_path).stdout
+    assert {line.split(":")[0] for line in finding_lines(everything)} == {"model.py", "scratch.py", "generated/out.py"}
+    # Named on the command line, an ignored file is checked all the same.
+    assert "scratch.py:" in run("conv-lint", "check", "scratch.py", cwd=tmp_path).stdout
+    write(tmp_path, "pyproject.toml", "[tool.conv-lint]\nrespect-gitignore = false\n")
+    configured = run("conv-lint", "check", ".", cwd=tmp_path).stdout
+    assert {line.split(":")[0] for line in finding_lines(configured)} == {"model.py", "scratch.py", "generated/out.py"}
+    # A folder that git ignores, named on the command line, is checked whole.
+    assert "generated/out.py:" in run("conv-lint", "check", "generated", cwd=tmp_path).stdout
