@@ -53,7 +53,6 @@ class FileFix:
     original: bytes
     fixed: bytes
     fixed_findings: list[Finding] = field(default_factory=list)
-    rewritten_calls: int = 0  # calls changed by --align-with beyond their findings
     not_fixed: list[NotFixed] = field(default_factory=list)
 
     @property
@@ -103,7 +102,7 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
         except _Unwritable as why:
             result.not_fixed.append(NotFixed(finding, str(why)))
     if options.align_with:
-        result.rewritten_calls = _align(analysis, source, settings, options, writer, edits, path, aligned, result)
+        _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if not edits.by_call:
         return result
     module = _apply(tree, edits)
@@ -154,18 +153,16 @@ def _align(
     path: str,
     findings: dict[tuple[int, str], Finding],
     result: FileFix,
-) -> int:
+) -> None:
     """Set padding and initializers of every conv call to what the target's default layer does."""
     target = ALIGN_TARGETS[options.align_with]
     text = source.decode("utf-8", errors="replace")
     lines = noqa_lines(text) if options.use_noqa else {}
-    rewritten = 0
     for call in analysis.calls:
         api = call.api
         if api.family not in ALIGN_SOURCES:
             continue
         line = lines.get(call.line)
-        changed = False
         for default in _alignable(api, call, target):
             code = RULES_BY_HAZARD[default.hazard].code
             if not settings.code_enabled(code, path) or is_suppressed(code, line):
@@ -185,9 +182,6 @@ def _align(
             if current is not None and ast.unparse(current.value) == ast.unparse(ast.parse(value, mode="eval").body):
                 continue
             edits.set(call, default.param, value)
-            changed = True
-        rewritten += changed
-    return rewritten
 
 
 def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list[Default]:

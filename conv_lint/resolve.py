@@ -17,6 +17,7 @@ binds ``Conv1D`` to a framework object.
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -84,6 +85,17 @@ class Scope:
     def binding_scope(self, name: str) -> Scope | None:
         """The scope whose writes of ``name`` a read here sees (None: the file does not bind it)."""
         return next((scope for scope in self.visible_scopes(name) if name in scope.writes), None)
+
+
+# The arithmetic on literals that shapes and argument values may hold (`6 / fan_in`, `k - 1`).
+ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Pow: operator.pow,
+}
 
 
 def dotted_name(node: ast.expr) -> str | None:

@@ -41,22 +41,14 @@ from conv_lint.catalog import (
     ConvAPI,
     Slot,
 )
-from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, Write, argument_node, dotted_name, slot_argument
+from conv_lint.resolve import ARITHMETIC, BoundCall, ModuleNames, Resolver, Scope, Write, argument_node, dotted_name, slot_argument
 from conv_lint.rules import KERNEL_LAYOUT, PORTED_KERNEL, Flag
 
 # Several values for one expression (one per call site of a function); more are not followed.
 MAX_VALUES = 8
 # How deep evaluation follows an expression (and the names and calls in it) before it gives up.
 MAX_DEPTH = 64
-_OPERATORS = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
+_OPERATORS = {**ARITHMETIC, ast.Mod: operator.mod}
 
 
 @dataclass(frozen=True)

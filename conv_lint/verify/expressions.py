@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import ast
 import importlib
-import operator
 from functools import lru_cache
 from typing import Any
 
+from conv_lint.resolve import ARITHMETIC, dotted_name
+
 ROOTS = frozenset({"keras", "tensorflow", "flax", "jax", "haiku", "equinox", "numpy", "scipy"})
 
-BINARY_OPERATORS = {  # the arithmetic an argument may hold (`scale=1 / 3`)
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Pow: operator.pow,
-}
+BINARY_OPERATORS = ARITHMETIC  # the arithmetic an argument may hold (`scale=1 / 3`)
 
 
 def evaluate(source: str) -> Any:
@@ -43,7 +37,10 @@ def _evaluate(node: ast.expr) -> Any:
     if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPERATORS:
         return BINARY_OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
     if isinstance(node, (ast.Name, ast.Attribute)):
-        return resolve(_dotted(node))
+        dotted = dotted_name(node)
+        if dotted is None:
+            raise ValueError(f"not a dotted name: {ast.unparse(node)}")
+        return resolve(dotted)
     if isinstance(node, ast.Call):
         function = _evaluate(node.func)
         args = [_evaluate(arg) for arg in node.args]
@@ -52,12 +49,6 @@ def _evaluate(node: ast.expr) -> Any:
     raise ValueError(f"not an argument conv-lint verify evaluates: {ast.unparse(node)}")
 
 
-def _dotted(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{_dotted(node.value)}.{node.attr}"
-    raise ValueError(f"not a dotted name: {ast.unparse(node)}")
 
 
 @lru_cache(maxsize=None)
