@@ -1,9 +1,11 @@
 """``conv-lint verify --exec``: run the files themselves, then replay each recorded call elsewhere.
 
-Each file runs in its own sandboxed process (``conv_lint.verify.recorder``): a temporary
-working directory, stdin closed, the --timeout (the process group is killed after it) and
-the --memory-limit (address space). That stops a runaway snippet, not a hostile one: the
-snippet can still read and write files and use the network as the user can.
+Each file runs in its own process (``conv_lint.verify.recorder``): a temporary working
+directory, which is the only place it may write (``conv_lint.verify.sandbox``: it may not
+start processes either), stdin closed, the --timeout and the --memory-limit (address space).
+Whatever is left in its process group when it ends is killed. A snippet that timed out, ran
+out of memory, failed, called ``os._exit``, left processes behind or was refused something
+is reported UNVERIFIABLE with the reason; the calls it recorded before are still replayed.
 
 Every conv call the snippet makes is recorded with its real input, kernel, bias and output.
 Each is then replayed in the other framework on those very arrays, twice: with its settings
@@ -60,6 +62,7 @@ class Snippet:
     stdout: str = ""
     stderr: str = ""
     records: list[dict] = field(default_factory=list)
+    landlock: bool = False  # whether the kernel enforced the write restriction too (sandbox)
 
 
 @dataclass
@@ -80,37 +83,110 @@ class Replay:
 
 def run_snippet(path: Path, limits: Limits) -> Snippet:
     snippet = Snippet(str(path))
-    with tempfile.TemporaryDirectory(prefix="conv-lint-exec-") as folder:
-        records = Path(folder) / ".conv-lint-records.jsonl"
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "conv_lint.verify.recorder", str(path.resolve()), str(records)],
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=child_environment(),
-            preexec_fn=limit_memory(limits.memory_mb),
-            start_new_session=True,  # its own process group, so a timeout kills what it started too
-        )
-        try:
-            stdout, stderr = process.communicate(timeout=limits.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            stdout, stderr = process.communicate()
-            snippet.failure = f"timed out after {limits.timeout:g} s (killed)"
-        snippet.seconds = time.perf_counter() - started
-        snippet.returncode = process.returncode
-        snippet.stdout = stdout.decode(errors="replace")[-TAIL:]
-        snippet.stderr = stderr.decode(errors="replace")[-TAIL:]
-        if not snippet.failure and process.returncode:
-            last = [line for line in snippet.stderr.splitlines() if line.strip()][-1:] or [""]
-            out_of_memory = "MemoryError" in snippet.stderr or process.returncode == -signal.SIGKILL
-            memory = " (out of memory: --memory-limit)" if out_of_memory else ""
-            snippet.failure = f"exited with status {process.returncode}{memory}: {last[0].strip()}"
-        if records.exists():
-            snippet.records = [json.loads(line) for line in records.read_text().splitlines() if line.strip()]
+    # Two folders: "work" is the snippet's working directory and the only place it may write;
+    # the records and its output go beside it, where the sandbox lets it write only through
+    # the descriptors it was started with.
+    with tempfile.TemporaryDirectory(prefix="conv-lint-exec-", ignore_cleanup_errors=True) as private:
+        folder, records = Path(private) / "work", Path(private) / "records.jsonl"
+        folder.mkdir()
+        with open(Path(private) / "stdout", "w+b") as stdout, open(Path(private) / "stderr", "w+b") as stderr:
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "conv_lint.verify.recorder", str(path.resolve()), str(records), str(folder)],
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=stdout,  # files, not pipes: a process the snippet left behind cannot hold the run up
+                stderr=stderr,
+                env=snippet_environment(folder),
+                preexec_fn=limit_memory(limits.memory_mb),
+                start_new_session=True,  # its own process group, so what it started is killed with it
+            )
+            try:
+                process.wait(timeout=limits.timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            left_behind = _kill_group(process.pid)
+            process.wait()
+            snippet.seconds = time.perf_counter() - started
+            snippet.returncode = process.returncode
+            snippet.stdout, snippet.stderr = (_tail(stream) for stream in (stdout, stderr))
+        lines = _json_lines(records)
+    snippet.records = [line for line in lines if "event" not in line]
+    snippet.landlock = any(line.get("event") == "sandbox" and line.get("landlock") for line in lines)
+    snippet.failure = _failure(snippet, [line for line in lines if "event" in line], limits, timed_out, left_behind)
     return snippet
+
+
+def snippet_environment(folder: Path) -> dict[str, str]:
+    """verify's child environment, with every place libraries write by default moved into ``folder``."""
+    env = child_environment()
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # the snippet may not write to verify's own cache
+    keras_home = folder / ".keras"
+    keras_home.mkdir()
+    # Keras writes keras.json on import when it has none; the user's own one (data format,
+    # backend) is copied in so the snippet runs as it would for them.
+    user_keras = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "keras.json"
+    if user_keras.is_file():
+        (keras_home / "keras.json").write_bytes(user_keras.read_bytes())
+    env.update(TMPDIR=str(folder), KERAS_HOME=str(keras_home), XDG_CACHE_HOME=str(folder / ".cache"),
+               MPLCONFIGDIR=str(folder / ".matplotlib"), PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def _kill_group(group: int) -> bool:
+    """Kill whatever is left in the snippet's process group; whether anything was."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _tail(stream) -> str:
+    stream.seek(max(0, os.fstat(stream.fileno()).st_size - 4 * TAIL))
+    return stream.read().decode(errors="replace")[-TAIL:]
+
+
+def _json_lines(path: Path) -> list[dict]:
+    """The records file's lines; a line cut short by a kill is dropped."""
+    if not path.exists():
+        return []
+    lines = []
+    for text in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            lines.append(json.loads(text))
+        except json.JSONDecodeError:
+            continue
+    return lines
+
+
+def _failure(snippet: Snippet, events: list[dict], limits: Limits, timed_out: bool, left_behind: bool) -> str:
+    """Why the snippet's run cannot be trusted as it stands ("" when it ran to its end)."""
+    def at(event: dict) -> str:
+        return f" (line {event['line']})" if event.get("line") else ""
+
+    reasons = []
+    if timed_out:
+        reasons.append(f"timed out after {limits.timeout:g} s (killed)")
+    refusals = [event for event in events if event["event"] == "refused"]
+    if refusals:
+        more = f", and {len(refusals) - 1} more refusal(s)" if len(refusals) > 1 else ""
+        reasons.append(f"{refusals[0]['reason']}{at(refusals[0])}{more}")
+    exits = [event for event in events if event["event"] == "exit"]
+    finished = any(event["event"] == "finished" for event in events)
+    if exits:
+        reasons.append(f"called os._exit({exits[0]['status']}){at(exits[0])} before finishing")
+    elif not timed_out and snippet.returncode:
+        last = [line for line in snippet.stderr.splitlines() if line.strip()][-1:] or [""]
+        out_of_memory = "MemoryError" in snippet.stderr or snippet.returncode == -signal.SIGKILL
+        memory = " (out of memory: --memory-limit)" if out_of_memory else ""
+        reasons.append(f"exited with status {snippet.returncode}{memory}: {last[0].strip()}")
+    elif not timed_out and not finished:
+        reasons.append(f"ended without finishing (status {snippet.returncode})")
+    if left_behind and not timed_out:
+        reasons.append("left processes running after it ended (killed)")
+    return "; ".join(reasons)
 
 
 def _conv(record: dict) -> Conv:

@@ -1,11 +1,12 @@
 """Run a user's file with the convolution APIs wrapped, recording each call (``verify --exec``).
 
-Started by ``conv_lint.verify.exec_mode`` as ``python -m conv_lint.verify.recorder FILE RECORDS``
-inside the sandbox (its own process, a temporary working directory, no stdin, a timeout and a
-memory limit). The file runs as ``__main__``, as ``python FILE`` would run it. Each wrapped
-call appends one JSON line to RECORDS as it happens (so a crash later keeps what came
-before): the API, its settings, and its input, kernel, bias and output as channels-last
-arrays.
+Started by ``conv_lint.verify.exec_mode`` as ``python -m conv_lint.verify.recorder FILE RECORDS
+FOLDER`` in its own process (a timeout, a memory limit, no stdin), working in FOLDER, the only
+place it may write (``conv_lint.verify.sandbox``, installed before the file runs). The file runs
+as ``__main__``, as ``python FILE`` would run it. Each wrapped call appends one JSON line to
+RECORDS as it happens (so a crash later keeps what came before): the API, its settings, and its
+input, kernel, bias and output as channels-last arrays. Lines with an ``event`` tell the rest:
+each refusal of the sandbox, an ``os._exit``, and that the file finished.
 
 What is wrapped, as its module finishes importing (so ``from jax.lax import
 conv_general_dilated`` gets the wrapper too): Keras conv layers (``BaseConv.call``, ``Conv1D.call``),
@@ -22,9 +23,12 @@ import importlib.abc
 import inspect
 import json
 import os
+import platform
 import runpy
 import sys
 import threading
+
+from conv_lint.verify.sandbox import Sandbox
 
 MAX_VALUES = 1_000_000  # larger arrays are recorded by shape only
 
@@ -38,13 +42,20 @@ class _Recorder:
     def line(self) -> tuple[int | None, str]:
         """The snippet's line that made the call, and the package that convolved for it."""
         via = ""
-        for frame in inspect.stack()[2:]:
-            if os.path.realpath(frame.filename) == self.snippet:
-                return frame.lineno, via
-            module = frame.frame.f_globals.get("__name__", "")
+        frame = sys._getframe(1)
+        while frame is not None:
+            if os.path.realpath(frame.f_code.co_filename) == self.snippet:
+                return frame.f_lineno, via
+            module = frame.f_globals.get("__name__", "")
             if module.split(".")[0] in ("flax", "haiku", "equinox"):  # layer libraries that convolve with lax
                 via = module.split(".")[0]
+            frame = frame.f_back
         return None, via
+
+    def event(self, name: str, **details) -> None:
+        """Something the parent must know besides the calls: a refusal, ``os._exit``, the end."""
+        self.stream.write(json.dumps({"event": name, **details, "line": self.line()[0]}, default=repr) + "\n")
+        self.stream.flush()
 
     def wrap(self, function, describe):
         """``function`` with each outermost call recorded by ``describe(result, *args, **kwargs)``."""
@@ -252,13 +263,33 @@ class _PatchingLoader(importlib.abc.Loader):
         return getattr(self.loader, name)
 
 
+def _report_hard_exits(recorder: _Recorder) -> None:
+    """``os._exit`` ends the process without unwinding: tell the parent first, with the line."""
+    hard_exit = os._exit
+
+    def reported_exit(status: int) -> None:
+        recorder.event("exit", status=status)
+        hard_exit(status)
+
+    os._exit = reported_exit
+
+
 def main() -> None:
-    snippet, records = sys.argv[1], sys.argv[2]
+    snippet, records, folder = sys.argv[1], sys.argv[2], sys.argv[3]
     recorder = _Recorder(records, snippet)
+    # TensorFlow's import asks platform.processor(), which runs `uname -p`; asked now (and
+    # cached), it is not a process start the sandbox has to refuse later.
+    platform.processor()
+    landlocked = Sandbox([folder], lambda reason: recorder.event("refused", reason=reason)).install()
+    recorder.event("sandbox", landlock=landlocked)
+    _report_hard_exits(recorder)
     sys.meta_path.insert(0, _PatchOnImport(recorder))
     sys.argv = [snippet]
     sys.path[0] = os.path.dirname(os.path.abspath(snippet))  # as `python FILE` would set it
-    runpy.run_path(snippet, run_name="__main__")
+    try:
+        runpy.run_path(snippet, run_name="__main__")
+    finally:  # reached on return, exception and sys.exit; not on os._exit, a signal or a crash
+        recorder.event("finished")
 
 
 if __name__ == "__main__":

@@ -183,7 +183,9 @@ def _exec_document(snippets, replays, cross, workers) -> dict:
                 "path": snippet.path,
                 "seconds": round(snippet.seconds, 2),
                 "returncode": snippet.returncode,
+                "status": UNVERIFIABLE if snippet.failure else "RAN",
                 "failure": snippet.failure,
+                "landlock": snippet.landlock,
                 "stdout": snippet.stdout,
                 "calls": [
                     {
@@ -224,7 +226,7 @@ def render_exec(snippets, replays, cross, output_format: str, workers: dict) -> 
         return json.dumps(_exec_document(snippets, replays, cross, workers), indent=2) + "\n"
     lines = []
     for snippet in snippets:
-        status = snippet.failure or f"exit status {snippet.returncode}"
+        status = f"{UNVERIFIABLE}: {snippet.failure}" if snippet.failure else f"exit status {snippet.returncode}"
         own = [replay for replay in replays if replay.snippet is snippet]
         lines.append(f"{snippet.path}: ran in {snippet.seconds:.1f} s ({status}); {len(own)} conv call(s) recorded")
         for replay in own:
@@ -251,7 +253,7 @@ def html_exec(snippets, replays, cross, workers: dict) -> str:
             + "</div>"
             for replay in own
         )
-        status = escape(snippet.failure or f"exit status {snippet.returncode}")
+        status = f"{_badge(UNVERIFIABLE)} {escape(snippet.failure)}" if snippet.failure else f"exit status {snippet.returncode}"
         sections.append(
             f"<section><h2>{escape(snippet.path)}</h2><p>ran in {snippet.seconds:.1f} s ({status})</p>"
             f"<details><summary>output</summary><pre>{escape(snippet.stdout)}</pre></details>{calls}</section>"
