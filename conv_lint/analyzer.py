@@ -15,7 +15,7 @@ import io
 import tokenize
 from dataclasses import dataclass, field
 
-from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, contrast_for
+from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, compare
 from conv_lint.porting import ModuleContext, call_flags, family, module_flags
 from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
 from conv_lint.rules import DYNAMIC_CALL, INTERNAL_ERROR, RULES_BY_HAZARD, Flag
@@ -105,17 +105,28 @@ class Analysis:
     findings: list[Finding]
 
 
-def analyze(source: bytes | str, path: str, catalog: Catalog = CATALOG, check_syntax: bool = True) -> list[Finding]:
+def analyze(
+    source: bytes | str,
+    path: str,
+    catalog: Catalog = CATALOG,
+    check_syntax: bool = True,
+    frameworks: tuple[str, ...] = (),
+) -> list[Finding]:
     """All findings in ``source``, sorted by position. Raises SourceError if it does not parse.
 
     ``check_syntax=False`` skips parsing files that cannot call a conv API (the flake8
-    plugin: flake8 reports syntax errors itself)."""
-    analysis = analyze_source(source, path, catalog, check_syntax)
+    plugin: flake8 reports syntax errors itself). ``frameworks`` (the configured target
+    frameworks, canonical names) decides which frameworks the messages compare with."""
+    analysis = analyze_source(source, path, catalog, check_syntax, frameworks)
     return analysis.findings if analysis else []
 
 
 def analyze_source(
-    source: bytes | str, path: str, catalog: Catalog = CATALOG, check_syntax: bool = True
+    source: bytes | str,
+    path: str,
+    catalog: Catalog = CATALOG,
+    check_syntax: bool = True,
+    frameworks: tuple[str, ...] = (),
 ) -> Analysis | None:
     """The analysis of ``source``, or None when it cannot mention a conv API at all."""
     data = source.encode("utf-8", errors="surrogateescape") if isinstance(source, str) else source
@@ -123,10 +134,12 @@ def analyze_source(
         if check_syntax:
             parse(source, path)  # still report a file that is not valid Python
         return None
-    return analyze_module(parse(source, path), source, path, catalog)
+    return analyze_module(parse(source, path), source, path, catalog, frameworks)
 
 
-def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: Catalog = CATALOG) -> Analysis:
+def analyze_module(
+    module: ast.Module, source: bytes | str, path: str, catalog: Catalog = CATALOG, frameworks: tuple[str, ...] = ()
+) -> Analysis:
     columns = _CharacterColumns(source)
     calls: list[ResolvedCall] = []
     hits: list[_Hit] = []
@@ -140,7 +153,7 @@ def analyze_module(module: ast.Module, source: bytes | str, path: str, catalog: 
     resolver = Resolver(names)
     for node, scope in names.calls:
         try:
-            hits.extend(_check_call(node, scope, resolver, catalog, calls, columns, path))
+            hits.extend(_check_call(node, scope, resolver, catalog, calls, columns, path, frameworks))
         except RecursionError:
             raise SourceError("cannot analyze: too deeply nested") from None
         except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
@@ -276,6 +289,7 @@ def _check_call(
     calls: list[ResolvedCall],
     columns: _CharacterColumns,
     path: str,
+    frameworks: tuple[str, ...],
 ) -> list[_Hit]:
     callee = dotted_name(node.func)
     if callee is None:
@@ -300,7 +314,7 @@ def _check_call(
             continue
         rule = RULES_BY_HAZARD.get(default.hazard)
         try:
-            message = rule.message(api, default, contrast_for(api, default))
+            message = rule.message(api, default, compare(api, default, frameworks))
         except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
             where = rule.code if rule else f"the rule for {default.hazard!r}"
             hits.append(_internal_error(node, where, path, error))

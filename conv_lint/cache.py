@@ -1,9 +1,11 @@
 """Results cached per file content, like ruff's cache.
 
-An entry is keyed by the SHA-256 of the file's bytes; the whole cache belongs to one build of
-the analyzer (version plus the size and mtime of conv-lint's own source files), so editing
-either invalidates it. Entries hold what the analyzer found before select/ignore/noqa are
-applied, so one entry serves every configuration.
+An entry is keyed by the SHA-256 of the file's bytes and the target frameworks, the one setting
+the analysis reads (its messages compare with those frameworks); the whole cache belongs to one
+build of the analyzer (version plus the size and mtime of conv-lint's own source files), so
+editing either invalidates it. Entries hold what the analyzer found before select/ignore/noqa
+are applied, so one entry serves every configuration with the same frameworks, and switching
+frameworks back and forth keeps both entries.
 
 The cache is one JSON file per analyzer build, read once and written once per run (thousands
 of small files cost more to create than the analysis they save). It is written to a temporary
@@ -38,8 +40,11 @@ def analyzer_fingerprint() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def content_key(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def entry_key(data: bytes, frameworks: tuple[str, ...] = ()) -> str:
+    """The key of a file's entry: its content, and the frameworks its messages were tailored to."""
+    digest = hashlib.sha256(data).hexdigest()
+    # Without frameworks the key is the bare digest, as before the setting existed.
+    return f"{digest}:{','.join(frameworks)}" if frameworks else digest
 
 
 class Cache:

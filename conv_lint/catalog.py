@@ -12,6 +12,7 @@ must start fast and never pull in TensorFlow, JAX or NumPy.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # The hazards a default can carry. Each rule in ``conv_lint.rules`` covers exactly one.
@@ -806,6 +807,80 @@ NORMAL_STDS: dict[str, Slot] = {
 STANDARD_NORMALS = frozenset(
     {"jax.random.normal", "numpy.random.randn", "numpy.random.standard_normal", "torch.randn", "tensorflow.random.normal"}
 )
+
+
+# `frameworks = [...]` in [tool.conv-lint]: the frameworks a team ports between. Each name covers
+# top-level packages of the catalog's API names (a test checks every package is covered). `jax`
+# is the ecosystem: lax, jax.numpy and jax.scipy and the layer libraries built on them; a layer
+# library alone brings JAX itself with it, since every Flax, Haiku or Equinox user can call lax.
+TARGET_FRAMEWORKS: dict[str, frozenset[str]] = {
+    TENSORFLOW: frozenset({"tensorflow", "keras", "tf_keras"}),
+    JAX: frozenset({"jax", "flax", "haiku", "equinox"}),
+    "flax": frozenset({"jax", "flax"}),
+    "haiku": frozenset({"jax", "haiku"}),
+    "equinox": frozenset({"jax", "equinox"}),
+    TORCH: frozenset({"torch"}),
+    NUMPY: frozenset({"numpy", "scipy"}),
+}
+# Other spellings of the same frameworks (compared in lower case).
+TARGET_ALIASES: dict[str, str] = {
+    "tf": TENSORFLOW,
+    "keras": TENSORFLOW,
+    "tf.keras": TENSORFLOW,
+    "tf_keras": TENSORFLOW,
+    "pytorch": TORCH,
+    "scipy": NUMPY,
+}
+
+
+def package(name: str) -> str:
+    """The top-level package of a qualified name: what ``TARGET_FRAMEWORKS`` is written in."""
+    return name.split(".", 1)[0]
+
+
+def target_packages(frameworks: tuple[str, ...]) -> frozenset[str]:
+    """Every package the listed target frameworks cover."""
+    return frozenset().union(*(TARGET_FRAMEWORKS[name] for name in frameworks))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a message says of other frameworks: the defaults that differ from the call's or,
+    when no target framework's does, those that agree (so the message can say so)."""
+
+    differ: tuple[Contrast, ...] = ()
+    agree: tuple[Contrast, ...] = ()
+
+
+def compare(api: ConvAPI, default: Default, frameworks: tuple[str, ...] = ()) -> Comparison:
+    """The frameworks a message about ``default`` names.
+
+    Without target frameworks, the one ``contrast_for`` prefers. With them, one contrast per
+    listed framework whose default differs (Keras with ``jax, torch`` names Flax and PyTorch),
+    and never a framework outside the list; if none of them differs, the listed frameworks on
+    the other side that agree, since "the same in PyTorch" is what a team porting to PyTorch
+    needs to know about this default. Nothing when the catalog knows no listed framework's default.
+    """
+    if not frameworks:
+        contrast = contrast_for(api, default)
+        return Comparison(differ=(contrast,) if contrast else ())
+    differ = _one_per_framework(default, frameworks, lambda c: c.kind != default.kind)
+    if differ:
+        return Comparison(differ=differ)
+    agree = _one_per_framework(default, frameworks, lambda c: c.kind == default.kind and c.side != api.side)
+    return Comparison(agree=agree)
+
+
+def _one_per_framework(
+    default: Default, frameworks: tuple[str, ...], wanted: Callable[[Contrast], bool]
+) -> tuple[Contrast, ...]:
+    chosen: list[Contrast] = []
+    for name in frameworks:
+        candidates = [c for c in CONTRASTS[default.hazard] if package(c.api) in TARGET_FRAMEWORKS[name] and wanted(c)]
+        preferred = [c for c in candidates if c.api == default.contrast] or candidates
+        if preferred and preferred[0] not in chosen:
+            chosen.append(preferred[0])
+    return tuple(chosen)
 
 
 def contrast_for(api: ConvAPI, default: Default) -> Contrast | None:

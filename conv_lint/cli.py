@@ -21,7 +21,7 @@ from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
-from conv_lint.config import ConfigError, Settings, load, parse_codes
+from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
 from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
@@ -152,6 +152,7 @@ def _describe(settings: Settings) -> str:
         ("extend-exclude", ", ".join(settings.extend_exclude)),
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
         ("respect-gitignore", str(settings.respect_gitignore).lower()),
+        ("frameworks", ", ".join(settings.frameworks) or "(all)"),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
 
@@ -166,6 +167,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, ignore=settings.ignore + parse_codes([args.ignore], "--ignore"))
     if args.respect_gitignore is not None:
         settings = replace(settings, respect_gitignore=args.respect_gitignore)
+    if args.frameworks is not None:
+        settings = replace(settings, frameworks=parse_frameworks([args.frameworks], "--frameworks"))
     return settings
 
 
@@ -204,6 +207,12 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("--extend-select", help=f"codes or prefixes to {verb} in addition, e.g. CNV901")
     parser.add_argument("--ignore", help=f"codes or prefixes not to {verb}")
     parser.add_argument("--config", help="pyproject.toml to read [tool.conv-lint] from (default: the closest one)")
+    parser.add_argument(
+        "--frameworks",
+        metavar="NAMES",
+        help="comma-separated frameworks your team ports between: messages compare with their defaults only, and port"
+        f" notes about others are off (replaces the configured list; {', '.join(FRAMEWORK_NAMES)}; default: all)",
+    )
     parser.add_argument("--stdin-filename", help="name to report for '-' (default: stdin)")
     parser.add_argument("--disable-noqa", action="store_true", help=f"{verb} findings on lines marked # noqa too")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain")

@@ -4,6 +4,10 @@ Code selection follows flake8: the longest matching prefix among select and igno
 Opt-in codes (``CNV9xx``) need a select more precise than ``CNV`` itself, as flake8-bugbear
 does for its B9 warnings, so ``--select CNV`` means the same in ``conv-lint check`` and in
 ``flake8 --select CNV``.
+
+``frameworks`` names the frameworks a team ports between: messages compare with those only, and
+the port notes about another framework (``Rule.port_targets``) are off unless selected by their
+full code, in ``check`` and in the flake8 plugin alike (``off_for_frameworks``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from conv_lint.rules import OPT_IN_PREFIX, PREFIX
+from conv_lint.catalog import TARGET_ALIASES, TARGET_FRAMEWORKS
+from conv_lint.rules import OPT_IN_PREFIX, PREFIX, RULES_BY_CODE
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -59,12 +64,16 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    # The target frameworks, canonical names in the order given; () means all of them.
+    frameworks: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
     def code_enabled(self, code: str, path: str | None = None) -> bool:
         selected = _longest_prefix(code, self.select + self.extend_select)
         if selected < 0 or (code.startswith(OPT_IN_PREFIX) and selected <= len(PREFIX)):
+            return False
+        if off_for_frameworks(code, self.frameworks, self.select + self.extend_select):
             return False
         ignored = _longest_prefix(code, self.ignore + self._file_ignores(path))
         return selected > ignored
@@ -102,6 +111,13 @@ class Settings:
         return PurePath(path) if relative.startswith("..") else PurePath(relative)
 
 
+def off_for_frameworks(code: str, frameworks: tuple[str, ...], selected: tuple[str, ...]) -> bool:
+    """Whether ``code`` is a port note about frameworks the team does not port to (CNV103, about
+    PyTorch, with ``frameworks = ["tensorflow", "jax"]``). Selecting its full code turns it back on."""
+    rule = RULES_BY_CODE.get(code)
+    return rule is not None and not rule.applies_to(frameworks) and code not in selected
+
+
 def _longest_prefix(code: str, prefixes: tuple[str, ...]) -> int:
     return max((len(prefix) for prefix in prefixes if code.startswith(prefix)), default=-1)
 
@@ -134,27 +150,46 @@ def _read_table(path: Path) -> dict | None:
 def _codes(path: Path, key: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
+    return parse_codes(_strings(path, key, value, "code prefixes"), f"{path}: [tool.{TABLE}] {key}")
+
+
+def _strings(path: Path, key: str, value: object, what: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be a list of code prefixes")
-    return parse_codes(value, f"{path}: [tool.{TABLE}] {key}")
+        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be a list of {what}")
+    return value
+
+
+def _words(values: list[str] | tuple[str, ...]) -> list[str]:
+    """The items of comma- or space-separated lists, as flake8 splits them."""
+    return [word for value in values for word in re.split(r"[,\s]+", value.strip()) if word]
 
 
 def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
     codes = []
-    for value in values:
-        for code in re.split(r"[,\s]+", value.strip()):
-            if not code:
-                continue
-            if not _CODE_PREFIX.match(code):
-                raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like CNV or CNV001)")
-            codes.append(code)
+    for code in _words(values):
+        if not _CODE_PREFIX.match(code):
+            raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like CNV or CNV001)")
+        codes.append(code)
     return tuple(codes)
 
 
+FRAMEWORK_NAMES = (*TARGET_FRAMEWORKS, *TARGET_ALIASES)
+
+
+def parse_frameworks(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Target framework names, canonical (``keras`` → ``tensorflow``), each once, in the order given."""
+    names: list[str] = []
+    for word in _words(values):
+        name = TARGET_ALIASES.get(word.lower(), word.lower())
+        if name not in TARGET_FRAMEWORKS:
+            raise ConfigError(f"{where}: unknown framework {word!r} (known: {', '.join(FRAMEWORK_NAMES)})")
+        if name not in names:
+            names.append(name)
+    return tuple(names)
+
+
 def _patterns(path: Path, key: str, value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: [tool.{TABLE}] {key} must be a list of glob patterns")
-    return tuple(value)
+    return tuple(_strings(path, key, value, "glob patterns"))
 
 
 def load(config: Path | None = None, start: Path | None = None) -> Settings:
@@ -177,12 +212,17 @@ def load(config: Path | None = None, start: Path | None = None) -> Settings:
         "extend-exclude": lambda v: {"extend_exclude": _patterns(path, "extend-exclude", v)},
         "per-file-ignores": lambda v: {"per_file_ignores": _per_file(path, v)},
         "respect-gitignore": lambda v: {"respect_gitignore": _flag(path, "respect-gitignore", v)},
+        "frameworks": lambda v: {"frameworks": _frameworks(path, v)},
     }
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"{path}: [tool.{TABLE}] unknown key {key!r} (known: {', '.join(known)})")
         settings = replace(settings, **known[key](value))
     return settings
+
+
+def _frameworks(path: Path, value: object) -> tuple[str, ...]:
+    return parse_frameworks(_strings(path, "frameworks", value, "framework names"), f"{path}: [tool.{TABLE}] frameworks")
 
 
 def _flag(path: Path, key: str, value: object) -> bool:

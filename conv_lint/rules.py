@@ -21,9 +21,10 @@ from conv_lint.catalog import (
     LAYOUT,
     PADDING,
     TRANSPOSE_KERNEL,
-    Contrast,
+    Comparison,
     ConvAPI,
     Default,
+    target_packages,
 )
 
 # Opinionated or opt-in codes (like flake8-bugbear's B9xx) run only when a select names
@@ -52,29 +53,35 @@ class Rule:
     # For rules that are not about a catalog hazard: the libraries whose calls they flag.
     frameworks: tuple[str, ...] = field(default=())
     fix: str = NO_FIX
+    # For port notes: the packages a port to which the note is about (CNV103: torch). With
+    # `frameworks` configured, the rule is off unless a listed framework covers one of them.
+    port_targets: tuple[str, ...] = ()
 
     @property
     def opt_in(self) -> bool:
         return self.code.startswith(OPT_IN_PREFIX)
 
-    def message(self, api: ConvAPI, default: Default | None, contrast: Contrast | None) -> str:
+    def applies_to(self, frameworks: tuple[str, ...]) -> bool:
+        """Whether the rule concerns a team porting between ``frameworks`` (all of them: ``()``)."""
+        return not frameworks or not self.port_targets or bool(target_packages(frameworks) & set(self.port_targets))
+
+    def message(self, api: ConvAPI, default: Default | None, comparison: Comparison | None) -> str:
         if default is None:  # CNV901: nothing about a default can be claimed
             return f"{api.name} call passes *args/**kwargs or is built indirectly; cannot tell which defaults it uses"
-        other = f"; {contrast.api} defaults to {contrast.value}" if contrast else ""
         if default.param is None:
             return (
-                f"{api.name} is {default.means}{other.replace('defaults to', 'is')}"
+                f"{api.name} is {default.means}{_others(comparison, 'is')}"
                 " — use jax.lax.conv_general_dilated with explicit dimension_numbers"
             )
         means = f" ({default.means})" if default.means else ""
         if self.hazard == CONVOLVE_MODE:
             return (
                 f"{api.name} relies on default {default.param}={default.value}{means} and flips the kernel"
-                f" (true convolution); {contrast.api} cross-correlates with {contrast.value}"
+                f" (true convolution){_others(comparison, 'cross-correlates with')}"
                 f" — pass {default.param}= explicitly"
             )
         return (
-            f"{api.name} relies on default {default.param}={default.value}{means}{other}"
+            f"{api.name} relies on default {default.param}={default.value}{means}{_others(comparison, 'defaults to')}"
             f" — pass {default.param}= explicitly"
         )
 
@@ -82,6 +89,8 @@ class Rule:
         """The rule's documentation as Markdown, in ruff's sections."""
         table = defaults_table(self.hazard) if self.hazard else ""
         state = "off by default (opt-in)" if self.opt_in else "on by default"
+        if self.port_targets:
+            state += f" (with `frameworks` configured: only when they include {' or '.join(self.port_targets)})"
         sections = [
             f"# {self.code} {self.name}",
             f"{self.summary}\n\n{state}; fix: {self.fix}",
@@ -104,6 +113,17 @@ class Flag:
     rule: Rule
     message: str
     parameter: str | None = None
+
+
+def _others(comparison: Comparison | None, verb: str) -> str:
+    """The second half of a message: what the compared frameworks do (``; flax.linen.Conv defaults to 'SAME'``)."""
+    if comparison is None:
+        return ""
+    if comparison.differ:
+        return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in comparison.differ)
+    if comparison.agree:
+        return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in comparison.agree) + " too"
+    return ""
 
 
 def defaults_table(hazard: str) -> str:
@@ -376,6 +396,7 @@ RULES: tuple[Rule, ...] = (
             "from tensorflow.keras import layers\nlayers.Conv1D(8, 4, 1, 'Causal', dilation_rate=2)\n",
         ),
         frameworks=("keras",),
+        port_targets=("jax", "haiku", "equinox", "torch"),
     ),
     Rule(
         code="CNV103",
@@ -413,6 +434,7 @@ RULES: tuple[Rule, ...] = (
             "from torch import nn\nnn.Conv1d(4, 8, 3, stride=2, padding='same')\n",
         ),
         frameworks=("equinox", "flax", "haiku", "jax", "keras", "tensorflow", "torch"),
+        port_targets=("torch",),
     ),
     Rule(
         code="CNV104",

@@ -4,6 +4,7 @@ and ``check`` itself, over many files, in parallel and through the cache."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from conv_lint.analyzer import Finding, SourceError, analyze
-from conv_lint.cache import Cache, Result, content_key
+from conv_lint.cache import Cache, Result, entry_key
 from conv_lint.config import Settings
 from conv_lint.noqa import file_is_suppressed, is_suppressed, noqa_lines
 from conv_lint.rules import INTERNAL_ERROR
@@ -29,8 +30,14 @@ class SourceFile:
 
     def read(self) -> bytes:
         if self.path is None:
-            return sys.stdin.buffer.read()
+            return _stdin()
         return self.path.read_bytes()
+
+
+@functools.cache
+def _stdin() -> bytes:
+    # Read once: a second reader (the fixes that SARIF carries) gets the same bytes.
+    return sys.stdin.buffer.read()
 
 
 def discover(
@@ -121,11 +128,11 @@ class FileResult:
 PARALLEL_THRESHOLD = 64
 
 
-def analyze_file(display: str, data: bytes) -> Result:
+def analyze_file(display: str, data: bytes, frameworks: tuple[str, ...] = ()) -> Result:
     """Everything the analyzer finds in one file, or the reason it could not; picklable."""
     try:
         # Nodes stay behind: results cross process boundaries and go into the cache.
-        return [replace(f, call=None, spec=None) for f in analyze(data, display)]
+        return [replace(f, call=None, spec=None) for f in analyze(data, display, frameworks=frameworks)]
     except SourceError as error:
         return error
     except RecursionError:
@@ -144,7 +151,7 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
         except OSError as error:
             contents.append(None)
             read_errors[index] = f"{source.display}: cannot read: {error.strerror or error}"
-    keys = {i: content_key(data) for i, data in enumerate(contents) if data is not None and cache}
+    keys = {i: entry_key(data, settings.frameworks) for i, data in enumerate(contents) if data is not None and cache}
     for index, key in keys.items():
         cached = cache.get(key, sources[index].display)
         if cached is not None:
@@ -152,11 +159,13 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
     misses = [i for i, data in enumerate(contents) if data is not None and i not in raw]
     displays = [sources[i].display for i in misses]
     datas = [contents[i] for i in misses]
+    frameworks = [settings.frameworks] * len(misses)
     if options.jobs > 1 and len(misses) >= PARALLEL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=options.jobs) as pool:
-            analyzed = list(pool.map(analyze_file, displays, datas, chunksize=max(1, len(misses) // (options.jobs * 4))))
+            chunksize = max(1, len(misses) // (options.jobs * 4))
+            analyzed = list(pool.map(analyze_file, displays, datas, frameworks, chunksize=chunksize))
     else:
-        analyzed = list(map(analyze_file, displays, datas))
+        analyzed = list(map(analyze_file, displays, datas, frameworks))
     for index, result in zip(misses, analyzed):
         raw[index] = result
         if cache:

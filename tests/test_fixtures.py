@@ -234,15 +234,22 @@ def flake8_comparable(output: str) -> list[str]:
     return sorted(line for line in output.splitlines() if line.strip())
 
 
-@pytest.mark.parametrize("select", ["CNV", SELECT])
-def test_flake8_prints_the_same_lines_for_the_folder(select: str):
-    ours = check("--select", select, "fixtures/") if select != "CNV" else check("fixtures/")
+@pytest.mark.parametrize(
+    ("select", "frameworks"),
+    [("CNV", None), (SELECT, None), ("CNV", "tensorflow,jax"), ("CNV", "keras,jax,torch"), ("CNV,CNV103", "numpy")],
+)
+def test_flake8_prints_the_same_lines_for_the_folder(select: str, frameworks: str | None):
+    tailored = ("--frameworks", frameworks) if frameworks else ()
+    ours = check("--select", select, *tailored, "fixtures/") if select != "CNV" else check(*tailored, "fixtures/")
     # flake8 reports the unparsable file as E999 (unselected here); leave it out of the comparison.
-    theirs = run("flake8", "--select", select, "--extend-exclude", BAD.name, "fixtures/")
+    tailored = ("--conv-frameworks", frameworks) if frameworks else ()
+    theirs = run("flake8", "--select", select, *tailored, "--extend-exclude", BAD.name, "fixtures/")
     assert theirs.stderr == ""
     assert ours.stdout and flake8_comparable(ours.stdout) == flake8_comparable(theirs.stdout)
     if select == "CNV":
         assert OPT_IN not in ours.stdout
+    # Port notes about PyTorch only where the team ports to it, or where CNV103 is selected by name.
+    assert (" CNV103 " in ours.stdout) == (frameworks is None or "torch" in frameworks or "CNV103" in select)
 
 
 # Piping a file through stdin is the same path for every file; these cover the varied content

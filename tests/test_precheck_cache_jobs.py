@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES, run
 from conv_lint.analyzer import SourceError, analyze, analyze_module, parse
-from conv_lint.cache import Cache, analyzer_fingerprint, content_key
+from conv_lint.cache import Cache, analyzer_fingerprint, entry_key
 
 SITE = Path(subprocess.check_output([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
 REAL_WORLD = [SITE / "keras" / "src", SITE / "flax", SITE / "haiku", SITE / "equinox", SITE / "jax" / "_src"]
@@ -63,7 +63,7 @@ def test_corrupt_or_foreign_cache_is_ignored(tmp_path):
     (entry,) = cache.glob("*.json")
     entry.write_text("{not json")
     assert finding_lines("--cache-dir", str(cache), str(FIXTURES / "keras")) == reference
-    keys = [content_key(path.read_bytes()) for path in (FIXTURES / "keras").glob("*.py")]
+    keys = [entry_key(path.read_bytes()) for path in (FIXTURES / "keras").glob("*.py")]
     entry.write_text(json.dumps({key: {"findings": [{"bogus": 1}]} for key in keys}))
     assert finding_lines("--cache-dir", str(cache), str(FIXTURES / "keras")) == reference
 
@@ -72,11 +72,11 @@ def test_cache_entries_are_keyed_by_content_and_analyzer(tmp_path):
     cache = Cache(tmp_path)
     data = b"import numpy as np\nnp.convolve(x, k)\n"
     findings = analyze(data, "a.py")
-    cache.put(content_key(data), findings)
+    cache.put(entry_key(data), findings)
     cache.save()
     again = Cache(tmp_path)
-    assert again.get(content_key(data), "b.py") == [f.__class__(**{**f.as_dict(), "path": "b.py"}) for f in findings]
-    assert again.get(content_key(data + b"\n"), "a.py") is None
+    assert again.get(entry_key(data), "b.py") == [f.__class__(**{**f.as_dict(), "path": "b.py"}) for f in findings]
+    assert again.get(entry_key(data + b"\n"), "a.py") is None
     assert again.file.name == f"{analyzer_fingerprint()}.json"
     assert (tmp_path / ".gitignore").read_text().endswith("*\n")
 
@@ -92,3 +92,26 @@ def test_concurrent_runs_share_one_cache(tmp_path):
     assert all(output == reference for output in outputs)
     assert finding_lines("--cache-dir", str(cache), str(FIXTURES)) == reference
     assert not list(cache.glob("*.tmp"))
+
+
+def test_cache_serves_messages_for_the_frameworks_asked(tmp_path):
+    """Messages depend on `frameworks`: the cache keeps one entry per setting, never a stale one."""
+    model = tmp_path / "model.py"
+    model.write_text("import keras\nkeras.layers.Conv1D(8, 3)\n")
+    cache = tmp_path / "cache"
+
+    def padding_message(*frameworks: str) -> str:
+        lines = finding_lines("--cache-dir", str(cache), "--select", "CNV001", *frameworks, str(model))
+        (line,) = lines
+        return line.split(" CNV001 ", 1)[1]
+
+    with_torch = "keras.layers.Conv1D relies on default padding='valid'; torch.nn.Conv1d defaults to 0 (valid) too — pass padding= explicitly"
+    with_jax = "keras.layers.Conv1D relies on default padding='valid'; flax.linen.Conv defaults to 'SAME' — pass padding= explicitly"
+    assert padding_message("--frameworks", "tensorflow,torch") == with_torch  # cold
+    assert padding_message("--frameworks", "tensorflow,jax") == with_jax  # same content, other setting
+    assert padding_message("--frameworks", "tensorflow,torch") == with_torch  # warm, both kept
+    assert padding_message("--frameworks", "tensorflow,jax") == with_jax
+    assert padding_message() == with_jax  # unset: the default contrast, Flax
+    (entries,) = cache.glob("*.json")
+    assert len(json.loads(entries.read_text())) == 3
+    assert entry_key(b"x", ("tensorflow", "jax")) != entry_key(b"x", ("jax", "tensorflow")) != entry_key(b"x")
