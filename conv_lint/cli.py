@@ -22,7 +22,7 @@ from conv_lint.analyzer import Finding, SourceError
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
 from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
-from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, statistics
+from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
@@ -53,7 +53,16 @@ def command_check(args: argparse.Namespace) -> int:
     for result in check_files(sources, settings, options):
         findings.extend(result.findings)
         errors.extend(result.errors)
-    sys.stdout.write(statistics(findings) if args.statistics else render(findings, args.format))
+    if args.statistics:
+        sys.stdout.write(statistics(findings))
+    elif args.format == "sarif":
+        # libcst is imported only here: the fixes a SARIF log carries are made by the fixer.
+        from conv_lint.fix import fixes_by_finding
+
+        fixes = fixes_by_finding(sources, findings, settings, options.use_noqa)
+        sys.stdout.write(sarif(findings, settings.root, fixes, errors))
+    else:
+        sys.stdout.write(render(findings, args.format))
     for message in errors:
         _error(message)
     if errors:
@@ -201,6 +210,18 @@ def command_verify(args: argparse.Namespace) -> int:
     return run_verify(args, _settings(args))
 
 
+def command_lsp(args: argparse.Namespace) -> int:
+    # pygls is an optional dependency: only the language server needs it.
+    try:
+        from conv_lint.lsp import main as serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        _error('the language server needs pygls: pip install "conv-lint[lsp]"')
+        return EXIT_ERROR
+    return serve()
+
+
 def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     parser.add_argument("paths", nargs="*", help=f"files or folders to {verb} ('-' reads stdin); default: .")
     parser.add_argument("--select", help=f"comma-separated codes or prefixes to {verb} (replaces the configured list)")
@@ -237,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
     _common_options(check, "report")
     check.add_argument(
-        "--format", choices=CHECK_FORMATS, default="text", help="output format (default: text; github: workflow annotations)"
+        "--format",
+        choices=CHECK_FORMATS,
+        default="text",
+        help="output format (default: text; github: workflow annotations; sarif: SARIF 2.1.0 with rules and fixes)",
     )
     check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
     check.add_argument("--show-settings", action="store_true", help="print the settings in force and exit")
@@ -287,6 +311,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--memory-limit", type=int, default=8192, metavar="MB", help="address space of each worker and snippet (default: 8192; 0: none)")
     verify.add_argument("--exec", action="store_true", help="run the files themselves (sandboxed), recording and replaying each conv call")
     verify.set_defaults(handler=command_verify)
+
+    lsp = commands.add_parser(
+        "lsp",
+        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs conv-lint[lsp])",
+    )
+    # Editors' LSP clients (vscode-languageclient among them) add --stdio; it is the only transport.
+    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
+    lsp.set_defaults(handler=command_lsp)
     return parser
 
 

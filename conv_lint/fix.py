@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import difflib
 import errno
+import io
 import os
 import signal
 import stat
 import tempfile
+import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +35,7 @@ from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, 
 from conv_lint.config import Settings
 from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.rules import RULES_BY_HAZARD
-from conv_lint.runner import select_findings
+from conv_lint.runner import SourceFile, select_findings
 
 @dataclass(frozen=True)
 class FixOptions:
@@ -77,16 +81,12 @@ class _Edits:
 
 def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
     """Fix one file's source. Raises SourceError when it does not parse."""
-    analysis = analyze_source(source, path)
-    if analysis is None:
+    prepared = _prepare(source, path, settings)
+    if prepared is None:
         return FileFix(source, source)
+    analysis, tree, writer = prepared
     result = FileFix(source, source)
     edits = _Edits()
-    try:
-        tree = cst.parse_module(source)
-    except (cst.ParserSyntaxError, RecursionError) as error:
-        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
-    writer = _ValueWriter(analysis, tree)
     aligned: dict[tuple[int, str], Finding] = {}
     for finding in select_findings(analysis.findings, source, settings, path, options.use_noqa):
         if finding.spec is None or finding.call is None:
@@ -103,8 +103,26 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
             result.not_fixed.append(NotFixed(finding, str(why)))
     if options.align_with:
         _align(analysis, source, settings, options, writer, edits, path, aligned, result)
-    if not edits.by_call:
-        return result
+    if edits.by_call:
+        result.fixed = _render(tree, edits, path)
+    return result
+
+
+def _prepare(source: bytes, path: str, settings: Settings) -> tuple[Analysis, cst.Module, _ValueWriter] | None:
+    """The analysis and libcst's tree of ``source``; None when it cannot call a conv API."""
+    # With check's target frameworks, so the findings (messages included) are check's.
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
+        return None
+    try:
+        tree = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
+    return analysis, tree, _ValueWriter(analysis, tree)
+
+
+def _render(tree: cst.Module, edits: _Edits, path: str) -> bytes:
+    """The source with ``edits`` made, and the imports they need added."""
     module = _apply(tree, edits)
     if edits.imports:
         # libcst.codemod costs a third of a second to import: only files that need an import pay.
@@ -118,8 +136,110 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     fixed = module.bytes
     # Never hand back something that no longer parses, whatever went wrong above.
     parse(fixed, path)
-    result.fixed = fixed
-    return result
+    return fixed
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """Replace the text from ``start`` to ``end`` with ``text``. Positions are (line, column),
+    both 0-based, columns in characters (code points), as in an editor's view of the file."""
+
+    start: tuple[int, int]
+    end: tuple[int, int]
+    text: str
+
+
+@dataclass(frozen=True)
+class FindingFix:
+    """The safe fix of one finding, on its own: what a quick fix or a SARIF ``fix`` applies."""
+
+    finding: Finding
+    edits: tuple[TextEdit, ...]
+    keyword: str  # what the fix writes into the call, e.g. padding="valid"
+
+    @property
+    def title(self) -> str:
+        # Says what the fix writes, not what the finding says is wrong.
+        return f"Pin {self.keyword} (the default in force today)"
+
+
+def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool = True) -> list[FindingFix]:
+    """Each selected finding's safe fix, made alone on ``source`` and given as text edits
+    against it; findings without a safe fix are left out. The edits are those ``fix`` makes
+    for that finding, imports included. Raises SourceError when the source does not parse."""
+    prepared = _prepare(source, path, settings)
+    if prepared is None:
+        return []
+    analysis, tree, writer = prepared
+    before = decode_source(source)
+    fixes = []
+    for finding in select_findings(analysis.findings, source, settings, path, use_noqa):
+        if finding.spec is None or finding.call is None:
+            continue
+        edits = _Edits()
+        try:
+            value = _pin(finding, writer, FixOptions(), edits)
+        except _Unwritable:
+            continue
+        edits.set(finding.call, finding.spec.param, value)
+        after = decode_source(_render(tree, edits, path))
+        fixes.append(FindingFix(finding, text_edits(before, after), f"{finding.spec.param}={value}"))
+    return fixes
+
+
+def fixes_by_finding(
+    sources: Iterable[SourceFile], findings: Iterable[Finding], settings: Settings, use_noqa: bool = True
+) -> dict[Finding, FindingFix]:
+    """The safe fix of each of ``findings`` that has one (for SARIF), reading their files again.
+    A file that changed meanwhile gives other findings, which match none: those get no fix."""
+    flagged = {finding.path for finding in findings}
+    fixes: dict[Finding, FindingFix] = {}
+    for source in sources:
+        if source.display not in flagged:
+            continue
+        try:
+            fixes.update((fix.finding, fix) for fix in finding_fixes(source.read(), source.display, settings, use_noqa))
+        except (OSError, SourceError):
+            continue  # check has reported it; its findings go out without fixes
+    return fixes
+
+
+def decode_source(data: bytes) -> str:
+    """A Python file's text, in its own encoding (coding cookie, BOM), line endings kept."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding, errors="replace")
+
+
+def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
+    """The edits that turn ``before`` into ``after``, each as small as the lines allow:
+    a keyword added to a call is an insertion at its place, not a rewritten line."""
+    old, new = _lines(before), _lines(after)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        removed, inserted = "".join(old[i1:i2]), "".join(new[j1:j2])
+        prefix = len(os.path.commonprefix([removed, inserted]))
+        suffix = len(os.path.commonprefix([removed[prefix:][::-1], inserted[prefix:][::-1]]))
+        start = _position(old, i1, prefix)
+        end = _position(old, i1, len(removed) - suffix)
+        edits.append(TextEdit(start, end, inserted[prefix : len(inserted) - suffix]))
+    return tuple(edits)
+
+
+def _lines(text: str) -> list[str]:
+    # Lines end at \n, \r\n or \r only, as for Python's tokenizer and for editors (not at
+    # form feeds, as str.splitlines would); the endings stay as they are.
+    return io.StringIO(text, newline="").readlines()
+
+
+def _position(lines: list[str], line: int, offset: int) -> tuple[int, int]:
+    """The (line, column) ``offset`` characters after the start of ``lines[line]``."""
+    while line < len(lines) and offset >= len(lines[line]) and lines[line].endswith(("\n", "\r")):
+        offset -= len(lines[line])
+        line += 1
+    return line, offset
 
 
 def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Edits) -> str:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import urllib.parse
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from conv_lint import __version__
 from conv_lint.analyzer import Finding
 from conv_lint.catalog import CATALOG, Catalog
 from conv_lint.rules import RULES, RULES_BY_CODE, Rule
 
+if TYPE_CHECKING:
+    from conv_lint.fix import FindingFix
+
 FORMATS = ("text", "json")
-# check also speaks GitHub Actions' workflow commands, which annotate the pull request's diff.
-CHECK_FORMATS = (*FORMATS, "github")
+# check also speaks GitHub Actions' workflow commands, which annotate the pull request's diff,
+# and SARIF, which code-scanning dashboards and IDE viewers read.
+CHECK_FORMATS = (*FORMATS, "github", "sarif")
 
 
 def flake8_line(finding: Finding) -> str:
@@ -39,6 +49,110 @@ def render(findings: Iterable[Finding], output_format: str) -> str:
         return json.dumps([finding.as_dict() for finding in findings], indent=2) + "\n"
     line = github_annotation if output_format == "github" else flake8_line
     return "".join(line(finding) + "\n" for finding in findings)
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# Relative URIs in the log are relative to this base: the configuration's folder (or the
+# current folder), whose absolute URI the run states in originalUriBaseIds.
+SARIF_ROOT = "%SRCROOT%"
+SARIF_LEVEL = "warning"
+_RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
+
+
+def sarif(
+    findings: Iterable[Finding],
+    root: Path,
+    fixes: Mapping[Finding, FindingFix] | None = None,
+    errors: Iterable[str] = (),
+) -> str:
+    """A SARIF 2.1.0 log of one run: every rule's metadata, each finding as a result with its
+    safe fix (from ``fixes``), and the files that could not be checked as notifications."""
+    fixes = fixes or {}
+    errors = list(errors)
+    root = Path(os.path.abspath(root))
+    seen: Counter[tuple] = Counter()
+    results = []
+    for finding in findings:
+        location = _sarif_artifact(finding.path, root)
+        # Stable while lines move: what is flagged and where, plus which of its identical twins.
+        identity = (finding.code, location.get("uri"), finding.api, finding.parameter)
+        seen[identity] += 1
+        fingerprint = hashlib.sha256(repr((identity, seen[identity])).encode()).hexdigest()
+        result = {
+            "ruleId": finding.code,
+            "ruleIndex": _RULE_INDEX[finding.code],
+            "level": SARIF_LEVEL,
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": location,
+                        "region": {"startLine": finding.line, "startColumn": finding.column},
+                    }
+                }
+            ],
+            "partialFingerprints": {"convLintFinding/v1": fingerprint},
+        }
+        fix = fixes.get(finding)
+        if fix is not None:
+            result["fixes"] = [_sarif_fix(fix, location)]
+        results.append(result)
+    invocation = {
+        "executionSuccessful": not errors,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": error}} for error in errors],
+    }
+    run = {
+        "tool": {"driver": {"name": "conv-lint", "version": __version__, "rules": [_sarif_rule(rule) for rule in RULES]}},
+        "invocations": [invocation],
+        "originalUriBaseIds": {SARIF_ROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+        # Finding.column counts characters, as flake8 does; SARIF's default is UTF-16 code units.
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(rule: Rule) -> dict:
+    docs = rule.docs()
+    configuration = {"level": SARIF_LEVEL}
+    if rule.opt_in:
+        configuration["enabled"] = False
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.what_it_does},
+        "help": {"text": docs, "markdown": docs},
+        "defaultConfiguration": configuration,
+        "properties": {"tags": list(rule_libraries(rule)), "fix": rule.fix},
+    }
+
+
+def _sarif_artifact(path: str, root: Path) -> dict:
+    """The file as a URI relative to the root (with its base id), or absolute when outside it."""
+    absolute = Path(os.path.abspath(path))
+    relative = os.path.relpath(absolute, root)
+    if relative.startswith(".."):
+        return {"uri": absolute.as_uri()}
+    return {"uri": urllib.parse.quote(Path(relative).as_posix()), "uriBaseId": SARIF_ROOT}
+
+
+def _sarif_fix(fix: FindingFix, location: dict) -> dict:
+    # SARIF regions count lines and columns from 1; the edits count from 0.
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": edit.start[0] + 1,
+                "startColumn": edit.start[1] + 1,
+                "endLine": edit.end[0] + 1,
+                "endColumn": edit.end[1] + 1,
+            },
+            "insertedContent": {"text": edit.text},
+        }
+        for edit in fix.edits
+    ]
+    return {"description": {"text": fix.title}, "artifactChanges": [{"artifactLocation": location, "replacements": replacements}]}
 
 
 def statistics(findings: Iterable[Finding]) -> str:

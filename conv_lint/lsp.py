@@ -1,0 +1,202 @@
+"""``conv-lint lsp``: a language server (pygls, over stdin/stdout).
+
+Thin glue, as TorchFix's flake8 plugin is: the findings are ``check``'s (the editor's unsaved
+text, the ``[tool.conv-lint]`` settings found from the file's folder, ``# noqa``), the quick
+fixes are ``fix``'s (``conv_lint.fix.finding_fixes``: each safe fix alone) and "fix all" is
+``fix_source`` on the whole buffer, so an editor writes exactly what ``conv-lint fix`` would.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+
+from conv_lint import __version__
+from conv_lint.analyzer import Finding, SourceError, analyze
+from conv_lint.config import ConfigError, Settings, load
+from conv_lint.fix import FindingFix, TextEdit, decode_source, finding_fixes, fix_source, text_edits
+from conv_lint.rules import INTERNAL_ERROR
+from conv_lint.runner import select_findings
+
+SOURCE = "conv-lint"
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
+FIX_ALL_TITLE = "Fix all conv-lint findings in file"
+# A finding points at the start of a call or an argument; its range covers the dotted name there.
+_DOTTED_NAME = re.compile(r"[\w.]+")
+
+server = LanguageServer(SOURCE, __version__)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: LanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: LanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: LanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    publish(ls, params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: LanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+def publish(ls: LanguageServer, uri: str) -> None:
+    document = ls.workspace.get_text_document(uri)
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics(document))
+    )
+
+
+def diagnostics(document: TextDocument) -> list[types.Diagnostic]:
+    """What ``conv-lint check`` reports on the editor's text. Text that does not parse (yet:
+    the user is typing) gets one diagnostic saying so, and the server goes on serving."""
+    try:
+        settings = _settings(document)
+    except ConfigError as error:
+        return [_notice(document, 1, 1, str(error), types.DiagnosticSeverity.Error)]
+    if _excluded(document, settings):
+        return []
+    data = _encode(document.source)
+    try:
+        found = analyze(data, document.path, frameworks=settings.frameworks)
+    except SourceError as error:
+        return [_notice(document, error.line, error.column, f"{error.reason}; not checked", types.DiagnosticSeverity.Information)]
+    # A bug in conv-lint is shown whatever is selected, as `check` reports it.
+    internal = [finding for finding in found if finding.code == INTERNAL_ERROR]
+    selected = select_findings([f for f in found if f.code != INTERNAL_ERROR], data, settings, document.path)
+    return [_diagnostic(document, finding) for finding in internal + selected]
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
+)
+def code_actions(ls: LanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Each safe fix of a finding in the requested range, and "fix all" for the file."""
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    try:
+        settings = _settings(document)
+    except ConfigError:
+        return []  # the diagnostics say what is wrong with the configuration
+    if _excluded(document, settings):
+        return []
+    try:
+        fixes = _fixes(document.source, document.path, settings)
+        fixed_all = _fixed_all(document.source, document.path, settings)
+    except SourceError:
+        return []
+    wanted = params.context.only
+    actions = []
+    in_range = []
+    for fix in fixes:
+        diagnostic = _diagnostic(document, fix.finding)
+        if _overlaps(diagnostic.range, params.range):
+            in_range.append(diagnostic)
+            if _wanted(types.CodeActionKind.QuickFix, wanted):
+                actions.append(_action(document, fix.title, types.CodeActionKind.QuickFix, fix.edits, [diagnostic]))
+    if fixed_all:
+        # The quick-fix variant is offered where a finding can be fixed, beside its own fix.
+        if in_range and _wanted(types.CodeActionKind.QuickFix, wanted):
+            actions.append(_action(document, FIX_ALL_TITLE, types.CodeActionKind.QuickFix, fixed_all, in_range))
+        if _wanted(FIX_ALL_KIND, wanted):
+            actions.append(_action(document, FIX_ALL_TITLE, FIX_ALL_KIND, fixed_all, []))
+    return actions
+
+
+# Editors ask for code actions whenever the cursor moves: fix each text once.
+@functools.lru_cache(maxsize=16)
+def _fixes(text: str, path: str, settings: Settings) -> list[FindingFix]:
+    return finding_fixes(_encode(text), path, settings)
+
+
+@functools.lru_cache(maxsize=16)
+def _fixed_all(text: str, path: str, settings: Settings) -> tuple[TextEdit, ...]:
+    result = fix_source(_encode(text), path, settings)
+    return text_edits(text, decode_source(result.fixed)) if result.changed else ()
+
+
+def _action(
+    document: TextDocument,
+    title: str,
+    kind: str,
+    edits: tuple[TextEdit, ...],
+    fixed: list[types.Diagnostic],
+) -> types.CodeAction:
+    changes = [types.TextEdit(range=_range(document, edit.start, edit.end), new_text=edit.text) for edit in edits]
+    return types.CodeAction(
+        title=title,
+        kind=kind,
+        diagnostics=fixed or None,
+        edit=types.WorkspaceEdit(changes={document.uri: changes}),
+    )
+
+
+def _wanted(kind: str, only: list[str] | None) -> bool:
+    """Whether the client asked for this kind of action (``only`` lists kinds and their parents)."""
+    return not only or any(kind == asked or kind.startswith(asked + ".") for asked in only)
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(position: types.Position) -> tuple[int, int]:
+        return position.line, position.character
+
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def _diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:
+    line, column = finding.line - 1, finding.column - 1
+    lines = document.lines
+    text = lines[line] if line < len(lines) else ""
+    name = _DOTTED_NAME.match(text, column)
+    end = name.end() if name else column + 1
+    internal = finding.code == INTERNAL_ERROR
+    return types.Diagnostic(
+        range=_range(document, (line, column), (line, end)),
+        message=finding.message,
+        severity=types.DiagnosticSeverity.Error if internal else types.DiagnosticSeverity.Warning,
+        code=finding.code,
+        source=SOURCE,
+    )
+
+
+def _notice(document: TextDocument, line: int, column: int, message: str, severity: types.DiagnosticSeverity) -> types.Diagnostic:
+    position = (line - 1, max(column - 1, 0))
+    return types.Diagnostic(range=_range(document, position, position), message=message, severity=severity, source=SOURCE)
+
+
+def _range(document: TextDocument, start: tuple[int, int], end: tuple[int, int]) -> types.Range:
+    """A range in the client's units (UTF-16 unless agreed otherwise) from code-point positions."""
+    return document.range_to_client_units(ServerTextRange(ServerTextPosition(*start), ServerTextPosition(*end)))
+
+
+def _settings(document: TextDocument) -> Settings:
+    # As `check` run from the file's folder: the closest pyproject.toml with [tool.conv-lint].
+    return load(start=Path(document.path).parent)
+
+
+def _excluded(document: TextDocument, settings: Settings) -> bool:
+    """Files the configuration excludes (vendored code, generated code) get no findings."""
+    return settings.excluded(Path(document.path))
+
+
+def _encode(text: str) -> bytes:
+    # The editor holds text; the analyzer and fixer read bytes, in UTF-8 when no cookie says otherwise.
+    return text.encode("utf-8", errors="surrogateescape")
+
+
+def main() -> int:
+    server.start_io()
+    return 0
