@@ -1,6 +1,7 @@
 """The real `conv-lint` and `flake8` executables, run as a user would."""
 
 import json
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -172,6 +173,25 @@ def test_readme_rules_table_is_generated():
     readme = (ROOT / "README.md").read_text()
     table = run("conv-lint", "rules", "--format", "markdown").stdout
     assert table in readme
+
+
+def test_every_option_of_every_command_is_in_the_readme():
+    """A feature not in the README does not exist for users (argparse puts each in --help)."""
+    import argparse
+
+    from conv_lint.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text()
+    (commands,) = [action for action in build_parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    missing = [
+        f"conv-lint {name} {option}"
+        for name, parser in commands.choices.items()
+        for action in parser._actions
+        for option in action.option_strings
+        if option not in ("-h", "--help") and not re.search(rf"{re.escape(option)}(?![\w-])", readme)
+    ]
+    missing += [f"conv-lint {name}" for name in commands.choices if f"conv-lint {name}" not in readme]
+    assert not missing and len(commands.choices) >= 6
 
 
 def test_python_dash_m_entry_point():
