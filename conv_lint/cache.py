@@ -47,6 +47,15 @@ def entry_key(data: bytes, frameworks: tuple[str, ...] = ()) -> str:
     return f"{digest}:{','.join(frameworks)}" if frameworks else digest
 
 
+def make_folder(folder: Path) -> None:
+    """Create conv-lint's cache folder (for check's results and verify's compiled programs),
+    which ignores itself in git. Raises OSError when it cannot be made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Created by conv-lint.\n*\n")
+
+
 class Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -85,10 +94,7 @@ class Cache:
         if not self.added:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by conv-lint.\n*\n")
+            make_folder(self.folder)
             for stale in self.folder.glob("*.json"):
                 if stale != self.file:
                     stale.unlink(missing_ok=True)

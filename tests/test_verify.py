@@ -46,7 +46,8 @@ def verified(tmp_path_factory):
     for name, source in SCENARIOS.items():
         (folder / name).write_text(source)
     html = folder / "report.html"
-    result = run("conv-lint", "verify", "fixtures", str(folder), "--format", "json", "--html", str(html))
+    cache = folder / "cache"  # not the project's .conv-lint-cache: a test run leaves nothing behind
+    result = run("conv-lint", "verify", "fixtures", str(folder), "--format", "json", "--html", str(html), "--cache-dir", str(cache))
     document = json.loads(result.stdout)
     by_key = {(r["path"], r["line"], r["code"]): r for r in document["results"]}
     return by_key, document, result, html
@@ -67,6 +68,37 @@ def test_every_finding_gets_a_verdict(verified, tmp_path):
     for record in document["results"]:
         assert record["verdict"] in ("CONFIRMED", "NOT CONFIRMED", "UNVERIFIABLE")
         assert record["reason"]
+
+
+def test_cache_dir_holds_jax_compiled_programs_and_no_cache_writes_nothing(verified, tmp_path):
+    """--cache-dir X fills X/jax (the run above); --no-cache keeps them in a temporary folder,
+    removed afterwards; without either, they go to .conv-lint-cache/jax beside the configuration."""
+    _, _, _, html = verified
+    cache = html.parent / "cache"
+    assert len(list((cache / "jax").iterdir())) > 50  # one entry per distinct program the fixtures need
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+
+    import subprocess
+
+    project, temporary = tmp_path / "project", tmp_path / "tmp"
+    project.mkdir(), temporary.mkdir()
+    (project / "pyproject.toml").write_text("[tool.conv-lint]\n")
+    (project / "model.py").write_text(SCENARIOS["flax_even_stride.py"])
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    conv_lint = str(Path(sys.executable).parent / "conv-lint")
+
+    def verify(*options: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([conv_lint, "verify", "model.py", *options], cwd=project, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 1 and "CONFIRMED" in done.stdout, done.stderr
+        return done
+
+    verify("--no-cache")
+    assert sorted(path.name for path in project.iterdir()) == ["model.py", "pyproject.toml"]
+    assert list(temporary.iterdir()) == []
+    verify()
+    assert list((project / ".conv-lint-cache" / "jax").iterdir())
+    assert list(temporary.iterdir()) == []
 
 
 def test_scenario_1_keras_conv1d_vs_flax_conv_shapes(verified):

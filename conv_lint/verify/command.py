@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from conv_lint.analyzer import SourceError, analyze_source, parse
+from conv_lint.cache import FOLDER_NAME, make_folder
 from conv_lint.config import Settings
 from conv_lint.fix import FixOptions, fix_source
 from conv_lint.runner import discover, select_findings
@@ -65,7 +66,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         return run_exec(args, settings, limits)
     started = time.perf_counter()
     errors: list[str] = []
-    with Pool(limits) as pool:
+    with Pool(limits, compilation_cache(args, settings)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the analysis below
         jobs = Jobs()
         checks = plan_paths(args, settings, Planner(probe, jobs), errors)
@@ -87,6 +88,24 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(result.failed for result in results) and not args.exit_zero else EXIT_CLEAN
 
 
+def compilation_cache(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """Where the JAX worker keeps compiled programs between runs: ``jax/`` in conv-lint's cache
+    folder (``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``).
+
+    None (a temporary folder for the run) with ``--no-cache``, or when the folder cannot be made:
+    a read-only checkout costs speed, never a result.
+    """
+    if args.no_cache:
+        return None
+    folder = Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
+    try:
+        make_folder(folder / "jax")
+        make_folder(folder)
+    except OSError:
+        return None
+    return folder / "jax"
+
+
 def plan_paths(args: argparse.Namespace, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
     """Every selected finding under ``args.paths``, planned."""
     checks: list[Check] = []
@@ -94,7 +113,7 @@ def plan_paths(args: argparse.Namespace, settings: Settings, planner: Planner, e
     for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
         try:
             data = source.read()
-            analysis = analyze_source(data, source.display)
+            analysis = analyze_source(data, source.display, frameworks=settings.frameworks)
         except SourceError as error:
             errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}")
             continue

@@ -31,7 +31,7 @@ from conv_lint.catalog import CATALOG, PADDING
 from conv_lint.config import Settings
 from conv_lint.runner import discover
 from conv_lint.verify import compare, report
-from conv_lint.verify.command import EXIT_CLEAN, EXIT_ERROR, EXIT_FAILED, error
+from conv_lint.verify.command import EXIT_CLEAN, EXIT_ERROR, EXIT_FAILED, compilation_cache, error
 from conv_lint.verify.compare import AGREE, DIFFER
 from conv_lint.verify.families import FLAX, KERAS, LAX, TF_NN, Call, Conv, Probe, Unsupported, family_of
 from conv_lint.verify.plan import Comparison, Job, Jobs, run_request
@@ -330,7 +330,7 @@ def run_exec(args: argparse.Namespace, settings: Settings, limits: Limits) -> in
     errors: list[str] = []
     sources = [source for source in discover(args.paths or ["."], settings, errors) if source.path is not None]
     jobs = Jobs()
-    with Pool(limits) as pool:
+    with Pool(limits, compilation_cache(args, settings)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the snippets' runs
         snippets = [run_snippet(source.path, limits) for source in sources]
         replays = [plan_replay(snippet, record, jobs, args.seed) for snippet in snippets for record in snippet.records]

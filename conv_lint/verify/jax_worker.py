@@ -8,10 +8,11 @@ Equinox are imported only when a request needs them.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 
-from conv_lint.verify.serve import block_imports, protocol_stream, raised, serve
+from conv_lint.verify.serve import block_imports, packed_float32, protocol_stream, raised, serve
 
 if __name__ == "__main__":
     STREAM = protocol_stream()
@@ -54,17 +55,17 @@ def _function(target, kwargs, x, kernel, bias, key, request):
     return target(x, kernel, **kwargs), {}
 
 
-# Layers are initialized and applied under jax.jit: one compile per call instead of one per
-# operation and shape in eager mode (a new shape costs a compile either way).
+# Layers are initialized and applied in one jax.jit program: one trace, lowering and compile per
+# call, instead of one per operation and shape in eager mode, or one for init and one for apply.
 
 
 def _flax_linen(target, kwargs, x, kernel, bias, key, request):
     module = target(**kwargs)
     if kernel is None:
-        params = jax.jit(module.init)(key, x)["params"]
-    else:
-        params = {"kernel": kernel, **({"bias": bias} if module.use_bias else {})}
-    return jax.jit(module.apply)({"params": params}, x), dict(params)
+        output, params = jax.jit(module.init_with_output)(key, x)
+        return output, dict(params["params"])
+    params = {"kernel": kernel, **({"bias": bias} if module.use_bias else {})}
+    return jax.jit(module.apply)({"params": params}, x), params
 
 
 def _flax_nnx(target, kwargs, x, kernel, bias, key, request):
@@ -84,29 +85,44 @@ def _haiku(target, kwargs, x, kernel, bias, key, request):
 
     forward = hk.transform(lambda inputs: target(**kwargs)(inputs))
     if kernel is None:
-        params = jax.jit(forward.init)(key, x)
+
+        def init_and_apply(k, inputs):
+            params = forward.init(k, inputs)
+            return forward.apply(params, None, inputs), params
+
+        output, params = jax.jit(init_and_apply)(key, x)
         (name,) = params
     else:  # the parameter names only: running the initializers would compile them for nothing
         (name,) = jax.eval_shape(forward.init, key, x)
         params = {name: {"w": kernel, **({"b": bias} if bias is not None else {})}}
+        output = jax.jit(forward.apply)(params, None, x)
     weights = {"kernel": params[name]["w"], **({"bias": params[name]["b"]} if "b" in params[name] else {})}
-    return jax.jit(forward.apply)(params, None, x), weights
+    return output, weights
 
 
 def _equinox(target, kwargs, x, kernel, bias, key, request):
     """Equinox layers are channels-first and unbatched: weight (O, I, spatial...), bias (O, 1, ...)."""
     import equinox as eqx
 
+    def apply(module, inputs):
+        return jax.vmap(module)(inputs)
+
     if kernel is None:
-        module = eqx.filter_jit(lambda k: target(**kwargs, key=k))(key)
+
+        def build_and_apply(k, inputs):
+            module = target(**kwargs, key=k)
+            return apply(module, inputs), module
+
+        output, module = eqx.filter_jit(build_and_apply)(key, x)
     else:  # the module's structure only: running the initializers would compile them for nothing
         module = eqx.filter_eval_shape(target, **kwargs, key=key)
         letters = "OI" + "DHW"[5 - kernel.ndim :]
         module = eqx.tree_at(lambda m: m.weight, module, jax.numpy.asarray(to_layout(kernel, letters, kernel=True)))
         if module.use_bias:
             module = eqx.tree_at(lambda m: m.bias, module, jax.numpy.asarray(bias.reshape(module.bias.shape)))
+        output = eqx.filter_jit(apply)(module, x)
     weights = {"kernel": module.weight, **({"bias": module.bias} if module.use_bias else {})}
-    return eqx.filter_jit(lambda m, inputs: jax.vmap(m)(inputs))(module, x), weights
+    return output, weights
 
 
 RUNNERS = {
@@ -123,7 +139,7 @@ def sample(request: dict) -> dict:
 
     Flax and NNX: the initializer object the layer holds (its signature default unless passed);
     Haiku and Equinox compute theirs inside the layer, so the layer's own init runs per draw.
-    The draws are one vmapped, jitted call.
+    The draws are one vmapped, jitted call, one key each.
     """
     target = evaluate(request["api"])
     kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
@@ -132,9 +148,21 @@ def sample(request: dict) -> dict:
     draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, param)
     size = int(np.prod(shape))
     draws = max(1, -(-request["count"] // size))
-    keys = jax.random.split(jax.random.PRNGKey(request["seed"]), draws)
-    values = np.asarray(jax.jit(jax.vmap(draw))(keys))
-    return {"values": values.ravel().tolist(), "shape": list(shape), "draws": draws}
+    values = np.asarray(jax.jit(jax.vmap(draw))(_keys(request["seed"], request["count"])[:draws]))
+    # Sorted: no statistic verify takes depends on the order, and the parent's sorts (KS) are then linear.
+    return {"values_float32": packed_float32(np.sort(values, axis=None)), "shape": list(shape), "draws": draws}
+
+
+@functools.lru_cache(maxsize=4)
+def _keys(seed: int, count: int) -> np.ndarray:
+    """``count`` keys split from ``seed``, as a NumPy array to slice.
+
+    ``split(key, n)[:m]`` is ``split(key, m)`` (JAX's default partitionable threefry), so the
+    first ``draws`` of these are the keys a split into ``draws`` gives, while one split program
+    serves every number of draws: a split per number is a program of its own, traced, lowered
+    and compiled (about 60 ms) for each layer shape.
+    """
+    return np.asarray(jax.random.split(jax.random.PRNGKey(seed), count))
 
 
 def _sample_flax_linen(target, kwargs, x, param):
@@ -166,8 +194,11 @@ def _sample_haiku(target, kwargs, x, param):
 
 
 def _sample_equinox(target, kwargs, x, param):
+    import equinox as eqx
+
     attribute = "weight" if param == "kernel" else "bias"
-    shape = getattr(target(**kwargs, key=jax.random.PRNGKey(0)), attribute).shape
+    # The shape only: building the module eagerly would compile each of its initializer's operations.
+    shape = getattr(eqx.filter_eval_shape(target, **kwargs, key=jax.random.PRNGKey(0)), attribute).shape
     return (lambda key: getattr(target(**kwargs, key=key), attribute)), shape
 
 

@@ -12,6 +12,7 @@ This module imports only the standard library: it is loaded before the framework
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -90,6 +91,16 @@ def raised(error: BaseException) -> dict:
     if isinstance(error, ImportError):  # Haiku or Equinox not installed: nothing was run
         return {"failure": f"not installed: {text}"}
     return {"raised": text}
+
+
+def packed_float32(values) -> str:
+    """A NumPy array's values as little-endian float32 bytes in base64, for ``pool.unpack``.
+
+    An initializer's 16384 draws as a JSON list of floats take about 12 ms to encode and 5 ms
+    to decode, more than drawing them; packed, well under 1 ms, and the parent reads back the
+    very same float32 values.
+    """
+    return base64.b64encode(values.astype("<f4").tobytes()).decode("ascii")
 
 
 def _first_line(error: BaseException) -> str:

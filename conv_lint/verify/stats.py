@@ -10,8 +10,11 @@ because an F-test is valid only for normal data and initializers are rarely norm
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import sub, truediv
 
 
 @dataclass(frozen=True)
@@ -36,17 +39,23 @@ def summarize(sample: Sequence[float]) -> Summary:
 
 
 def ks_statistic(a: Sequence[float], b: Sequence[float]) -> float:
-    """sup |F_a(x) - F_b(x)| over the pooled sample."""
+    """sup |F_a(x) - F_b(x)| over the pooled sample.
+
+    Both empirical CDFs are right-continuous steps, so the sup is taken at a sample point,
+    ties counted in (``bisect_right``). Written as ``map`` over C functions with no loop in
+    Python (16384 draws a side: about 27 ms instead of 50): verify judges some 60 such pairs
+    after its workers are done, so this time adds to every run's.
+    """
+    if not a or not b:
+        return 0.0
     a, b = sorted(a), sorted(b)
-    i = j = 0
     d = 0.0
-    while i < len(a) and j < len(b):
-        x = min(a[i], b[j])
-        while i < len(a) and a[i] == x:
-            i += 1
-        while j < len(b) and b[j] == x:
-            j += 1
-        d = max(d, abs(i / len(a) - j / len(b)))
+    for own, other in ((a, b), (b, a)):
+        # A sample's own CDF at its k-th point is k / n, unless the point repeats.
+        ranks = range(1, len(own) + 1) if len(set(own)) == len(own) else map(bisect_right, repeat(own), own)
+        cdf_own = map(truediv, ranks, repeat(len(own)))
+        cdf_other = map(truediv, map(bisect_right, repeat(other), own), repeat(len(other)))
+        d = max(d, max(map(abs, map(sub, cdf_own, cdf_other)), default=0.0))
     return d
 
 
