@@ -83,8 +83,18 @@ def command_fix(args: argparse.Namespace) -> int:
     errors: list[str] = []
     left: list[NotFixed] = []
     fixed_findings = changed_files = 0
+    files = []
     for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
-        result = _fix_one(source, settings, options, args, errors)
+        try:
+            files.append((source, source.read()))
+        except OSError as error:
+            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+    if args.verify:
+        options = _verified_pins(files, settings, options, args)
+        if options is None:
+            return EXIT_ERROR
+    for source, data in files:  # the very bytes --verify ran: a file changed since is not overwritten
+        result = _fix_one(source, data, settings, options, args, errors)
         if result is not None:
             fixed_findings += len(result.fixed_findings)
             changed_files += result.changed
@@ -108,16 +118,32 @@ def command_fix(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if left else EXIT_CLEAN
 
 
+def _verified_pins(
+    files: list[tuple[SourceFile, bytes]], settings: Settings, options: FixOptions, args: argparse.Namespace
+) -> FixOptions | None:
+    """``fix --verify``: ``options`` refusing every pin a run in the framework did not confirm
+    bit-identical; None (after saying why) when it cannot run."""
+    from conv_lint.verify.command import compilation_cache, missing_frameworks_error, pin_refusals
+    from conv_lint.verify.pool import Limits
+
+    if args.align_with:
+        _error("--verify checks pins of today's defaults; --align-with changes behaviour on purpose (check it with conv-lint verify)")
+        return None
+    missing = missing_frameworks_error("fix --verify")
+    if missing:
+        _error(missing)
+        return None
+    files_read = [(source.display, data) for source, data in files]
+    # Files that do not parse are left out of the run; fixing them reports them, once.
+    refused, _unparsable = pin_refusals(files_read, settings, options, Limits(), compilation_cache(settings))
+    return replace(options, refused_pins=refused)
+
+
 def _fix_one(
-    source: SourceFile, settings: Settings, options: FixOptions, args: argparse.Namespace, errors: list[str]
+    source: SourceFile, data: bytes, settings: Settings, options: FixOptions, args: argparse.Namespace, errors: list[str]
 ) -> FileFix | None:
     from conv_lint.fix import FileChangedError, fix_source, write_atomic
 
-    try:
-        data = source.read()
-    except OSError as error:
-        errors.append(f"{source.display}: cannot read: {error.strerror or error}")
-        return None
     try:
         result = fix_source(data, source.display, settings, options)
     except SourceError as error:
@@ -283,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe-fixes",
         action="store_true",
         help="also pin defaults that depend on global settings (Keras data_format=None)",
+    )
+    fix.add_argument(
+        "--verify",
+        action="store_true",
+        help="run each pin in its framework first (TensorFlow/JAX, the verify extra) and write only those that give"
+        " bit-identical outputs",
     )
     fix.add_argument(
         "--align-with",

@@ -24,7 +24,7 @@ import signal
 import stat
 import tempfile
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,11 +37,19 @@ from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.rules import RULES_BY_HAZARD
 from conv_lint.runner import SourceFile, select_findings
 
+
 @dataclass(frozen=True)
 class FixOptions:
     unsafe: bool = False
     align_with: str | None = None
     use_noqa: bool = True
+    # `fix --verify`: pins a run could not confirm (keyed by `pin_key`), with why; left unwritten.
+    refused_pins: Mapping[tuple, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+def pin_key(finding: Finding) -> tuple:
+    """Which pin a finding is: its file, position, code and the parameter it pins."""
+    return finding.path, finding.line, finding.column, finding.code, finding.parameter
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,10 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
             continue
         if options.align_with and _aligns(finding.call.api, finding.spec, options.align_with):
             aligned[(id(finding.call.node), finding.spec.param)] = finding
+            continue
+        refusal = options.refused_pins.get(pin_key(finding))
+        if refusal is not None:
+            result.not_fixed.append(NotFixed(finding, f"--verify did not confirm the pin ({refusal})"))
             continue
         try:
             edits.set(finding.call, finding.spec.param, _pin(finding, writer, options, edits))

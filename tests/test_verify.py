@@ -322,6 +322,14 @@ def test_without_tensorflow_or_jax_verify_exits_2_and_check_still_works(tmp_path
     assert verify.stderr.splitlines() == [
         'conv-lint: error: verify runs TensorFlow and JAX, and tensorflow and jax are not installed: pip install "conv-lint[verify]"'
     ]
+    model = tmp_path / "model.py"
+    model.write_text("import keras\nlayer = keras.layers.Conv1D(1, 3)\n")
+    fix = subprocess.run([sys.executable, "-S", "-c", command, "fix", "--verify", str(model)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert fix.returncode == 2 and fix.stderr.splitlines() == [
+        'conv-lint: error: fix --verify runs TensorFlow and JAX, and tensorflow and jax are not installed: pip install "conv-lint[verify]"'
+    ]
+    assert model.read_text() == "import keras\nlayer = keras.layers.Conv1D(1, 3)\n"  # nothing written
     check = subprocess.run([sys.executable, "-S", "-c", command, "check", "fixtures/keras", "--no-cache"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 1 and "CNV001" in check.stdout, check.stderr

@@ -19,14 +19,14 @@ from pathlib import Path
 from conv_lint.analyzer import SourceError, analyze_source, parse
 from conv_lint.cache import FOLDER_NAME, make_folder
 from conv_lint.config import Settings
-from conv_lint.fix import FixOptions, fix_source
+from conv_lint.fix import FixOptions, fix_source, pin_key
 from conv_lint.runner import discover, select_findings
 from conv_lint.verify import report
 from conv_lint.verify.families import Probe
 from conv_lint.verify.plan import Check, Jobs, Planner
 from conv_lint.verify.pool import Limits, Pool, missing_frameworks
 from conv_lint.verify.values import Evaluator
-from conv_lint.verify.verdict import judge
+from conv_lint.verify.verdict import NO_PIN, PIN_VERIFIED, judge, judge_pin
 
 EXIT_CLEAN, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 INSTALL_HINT = 'pip install "conv-lint[verify]"'
@@ -34,6 +34,15 @@ INSTALL_HINT = 'pip install "conv-lint[verify]"'
 
 def error(message: str) -> None:
     print(f"conv-lint: error: {message}", file=sys.stderr)
+
+
+def missing_frameworks_error(command: str) -> str:
+    """The one line to print when ``command`` cannot run for want of TensorFlow or JAX ("" if both are there)."""
+    missing = missing_frameworks()
+    if not missing:
+        return ""
+    verb = "is" if len(missing) == 1 else "are"
+    return f"{command} runs TensorFlow and JAX, and {' and '.join(missing)} {verb} not installed: {INSTALL_HINT}"
 
 
 def parse_shape(text: str | None) -> tuple[int, ...] | None:
@@ -49,10 +58,9 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
 
 
 def run_verify(args: argparse.Namespace, settings: Settings) -> int:
-    missing = missing_frameworks()
+    missing = missing_frameworks_error("verify")
     if missing:
-        verb = "is" if len(missing) == 1 else "are"
-        error(f"verify runs TensorFlow and JAX, and {' and '.join(missing)} {verb} not installed: {INSTALL_HINT}")
+        error(missing)
         return EXIT_ERROR
     try:
         probe = Probe(seed=args.seed, input_shape=parse_shape(args.input_shape))
@@ -66,7 +74,7 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         return run_exec(args, settings, limits)
     started = time.perf_counter()
     errors: list[str] = []
-    with Pool(limits, compilation_cache(args, settings)) as pool:
+    with Pool(limits, compilation_cache(settings, args.cache_dir, args.no_cache)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the analysis below
         jobs = Jobs()
         checks = plan_paths(args, settings, Planner(probe, jobs), errors)
@@ -88,16 +96,16 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(result.failed for result in results) and not args.exit_zero else EXIT_CLEAN
 
 
-def compilation_cache(args: argparse.Namespace, settings: Settings) -> Path | None:
+def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
     """Where the JAX worker keeps compiled programs between runs: ``jax/`` in conv-lint's cache
     folder (``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``).
 
     None (a temporary folder for the run) with ``--no-cache``, or when the folder cannot be made:
     a read-only checkout costs speed, never a result.
     """
-    if args.no_cache:
+    if no_cache:
         return None
-    folder = Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
+    folder = Path(cache_dir) if cache_dir else settings.root / FOLDER_NAME
     try:
         make_folder(folder / "jax")
         make_folder(folder)
@@ -108,59 +116,89 @@ def compilation_cache(args: argparse.Namespace, settings: Settings) -> Path | No
 
 def plan_paths(args: argparse.Namespace, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
     """Every selected finding under ``args.paths``, planned."""
-    checks: list[Check] = []
-    use_noqa = not args.disable_noqa
+    files = []
     for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
         try:
-            data = source.read()
-            analysis = analyze_source(data, source.display, frameworks=settings.frameworks)
-        except SourceError as error:
-            errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}")
-            continue
+            files.append((source.display, source.read()))
         except OSError as error:
             errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+    return plan_files(files, settings, planner, FixOptions(unsafe=True, use_noqa=not args.disable_noqa), errors)
+
+
+def plan_files(
+    files: list[tuple[str, bytes]],
+    settings: Settings,
+    planner: Planner,
+    fix_options: FixOptions,
+    errors: list[str],
+    pin_only: bool = False,
+) -> list[Check]:
+    """Every selected finding in ``files`` (display name, content), planned; the pins checked are
+    those ``conv-lint fix`` writes with ``fix_options``."""
+    checks: list[Check] = []
+    for display, data in files:
+        try:
+            analysis = analyze_source(data, display, frameworks=settings.frameworks)
+        except SourceError as error:
+            errors.append(f"{display}:{error.line}:{error.column}: {error.reason}")
             continue
         if analysis is None:
             continue
-        findings = select_findings(analysis.findings, data, settings, source.display, use_noqa)
+        findings = select_findings(analysis.findings, data, settings, display, fix_options.use_noqa)
         if not findings:
             continue
-        pins = _pins(data, source.display, settings, use_noqa, analysis)
-        evaluator = Evaluator(analysis, parse(data, source.display))
+        pins = _pins(data, display, settings, fix_options, analysis)
+        evaluator = Evaluator(analysis, parse(data, display))
         for finding in findings:
             args_known = evaluator.arguments(finding.call) if finding.call else None
-            checks.append(planner.plan(finding, args_known, pins.get(_key(finding), _NO_PIN)))
+            checks.append(planner.plan(finding, args_known, pins.get(pin_key(finding), _NO_PIN), pin_only))
     return checks
+
+
+def pin_refusals(
+    files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions, limits: Limits, cache: Path | None
+) -> tuple[dict[tuple, str], list[str]]:
+    """For ``conv-lint fix --verify``: each pin the fix would write in ``files``, run as written and
+    as pinned, in its own framework. Returns the pins that did not give bit-identical outputs, or
+    could not be run, with why (keyed by ``fix.pin_key``), and the files that could not be read."""
+    errors: list[str] = []
+    with Pool(limits, cache) as pool:
+        pool.start(("tensorflow", "jax"))
+        jobs = Jobs()
+        checks = plan_files(files, settings, Planner(Probe(), jobs), fix_options, errors, pin_only=True)
+        pool.run(jobs.all())
+    refused = {}
+    for check in checks:
+        pin = judge_pin(check)
+        if pin.status not in (PIN_VERIFIED, NO_PIN):  # NO PIN: the fix writes nothing, and says why itself
+            refused[pin_key(check.finding)] = f"{pin.status}: {pin.summary}"
+    return refused, errors
 
 
 _NO_PIN = "conv-lint fix writes no pin for this finding"
 
 
-def _key(finding) -> tuple:
-    return finding.line, finding.column, finding.code, finding.parameter
-
-
-def _pins(data: bytes, display: str, settings: Settings, use_noqa: bool, analysis) -> dict[tuple, dict | str]:
-    """What ``conv-lint fix --unsafe-fixes`` writes, per finding: the pinned call's arguments, or why not.
+def _pins(data: bytes, display: str, settings: Settings, fix_options: FixOptions, analysis) -> dict[tuple, dict | str]:
+    """What ``conv-lint fix`` writes with ``fix_options``, per finding: the pinned call's arguments, or why not.
 
     The fixed source is analyzed again; it has the same conv calls in the same order (a pin
     adds keywords and imports, never a conv call), so the i-th call is the i-th call pinned.
     ``fix_source`` parses the file itself: its findings are matched to ours by position.
     """
     try:
-        fixed = fix_source(data, display, settings, FixOptions(unsafe=True, use_noqa=use_noqa))
+        fixed = fix_source(data, display, settings, fix_options)
         pinned = analyze_source(fixed.fixed, display)
         module = parse(fixed.fixed, display)
     except SourceError as error:
-        return {_key(f): f"conv-lint fix failed: {error.reason}" for f in analysis.findings}
-    pins: dict[tuple, dict | str] = {_key(item.finding): f"conv-lint fix does not pin it: {item.reason}" for item in fixed.not_fixed}
+        return {pin_key(f): f"conv-lint fix failed: {error.reason}" for f in analysis.findings}
+    pins: dict[tuple, dict | str] = {pin_key(item.finding): f"conv-lint fix does not pin it: {item.reason}" for item in fixed.not_fixed}
     if pinned is None or len(pinned.calls) != len(analysis.calls):
         return pins
     evaluator = Evaluator(pinned, module)
     position = {id(call.node): index for index, call in enumerate(analysis.calls)}
-    ours = {_key(finding): finding for finding in analysis.findings if finding.call is not None}
+    ours = {pin_key(finding): finding for finding in analysis.findings if finding.call is not None}
     for finding in fixed.fixed_findings:
-        own = ours.get(_key(finding))
+        own = ours.get(pin_key(finding))
         if own is not None:
-            pins[_key(finding)] = evaluator.arguments(pinned.calls[position[id(own.call.node)]])
+            pins[pin_key(finding)] = evaluator.arguments(pinned.calls[position[id(own.call.node)]])
     return pins

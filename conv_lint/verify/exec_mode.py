@@ -330,7 +330,7 @@ def run_exec(args: argparse.Namespace, settings: Settings, limits: Limits) -> in
     errors: list[str] = []
     sources = [source for source in discover(args.paths or ["."], settings, errors) if source.path is not None]
     jobs = Jobs()
-    with Pool(limits, compilation_cache(args, settings)) as pool:
+    with Pool(limits, compilation_cache(settings, args.cache_dir, args.no_cache)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the snippets' runs
         snippets = [run_snippet(source.path, limits) for source in sources]
         replays = [plan_replay(snippet, record, jobs, args.seed) for snippet in snippets for record in snippet.records]

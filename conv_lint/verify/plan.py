@@ -134,9 +134,10 @@ class Planner:
         self.jobs = jobs
         self.sample_size = sample_size
 
-    def plan(self, finding: Finding, args: dict | None, pinned: dict | str) -> Check:
+    def plan(self, finding: Finding, args: dict | None, pinned: dict | str, pin_only: bool = False) -> Check:
         """``args``: the call's arguments (``values.Evaluator.arguments``); ``pinned``: the arguments
-        of the same call after ``conv-lint fix``, or why it pins nothing."""
+        of the same call after ``conv-lint fix``, or why it pins nothing. ``pin_only``: plan the
+        pin's check alone (``conv-lint fix --verify``), not the comparison with another framework."""
         check = Check(finding)
         if finding.code == DYNAMIC_CALL.code:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
@@ -146,25 +147,26 @@ class Planner:
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
             return check
         try:
-            self._plan(check, args, pinned)
+            self._plan(check, args, pinned, pin_only)
         except (NotStatic, Unsupported) as why:
             check.unverifiable = str(why)
         return check
 
-    def _plan(self, check: Check, args: dict, pinned: dict | str) -> None:
+    def _plan(self, check: Check, args: dict, pinned: dict | str, pin_only: bool) -> None:
         finding = check.finding
         api, hazard = finding.call.api, finding.spec.hazard
         family = family_of(api.name)
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        contrast, other = self._counterpart(api, finding.spec, check)
-        omit = frozenset({PADDING if hazard == CONVOLVE_MODE else hazard})
-        check.counterpart = other.write(conv, omit)
-        if hazard in (KERNEL_INIT, BIAS_INIT):
-            self._initializer_checks(check, conv, family, other, contrast)
-        else:
-            self._value_checks(check, conv, family, other, contrast)
+        if not pin_only:
+            contrast, other = self._counterpart(api, finding.spec, check)
+            omit = frozenset({PADDING if hazard == CONVOLVE_MODE else hazard})
+            check.counterpart = other.write(conv, omit)
+            if hazard in (KERNEL_INIT, BIAS_INIT):
+                self._initializer_checks(check, conv, family, other, contrast)
+            else:
+                self._value_checks(check, conv, family, other, contrast)
         if isinstance(pinned, str):
             check.pin_note = pinned
             return

@@ -87,13 +87,19 @@ def judge(check: Check) -> Result:
         result.fix = step(check.fix, {AGREE: FIX_VERIFIED, DIFFER: FIX_FAILED}, FIX_UNVERIFIABLE, check.fix_note)
     else:
         result.fix = Step("fix", NO_FIX, check.fix_note)
-    if check.pin is not None:
-        unsafe = "an unsafe fix, written by conv-lint fix --unsafe-fixes" if finding.spec.unsafe else ""
-        result.pin = step(check.pin, {AGREE: PIN_VERIFIED, DIFFER: PIN_FAILED}, PIN_UNVERIFIABLE, unsafe)
-    else:
-        result.pin = Step("pin", NO_PIN, check.pin_note)
+    result.pin = judge_pin(check)
     result.also = [step(comparison, {DIFFER: DIFFERS, AGREE: AGREES}, UNVERIFIABLE) for comparison in check.also]
     return result
+
+
+def judge_pin(check: Check) -> Step:
+    """Whether the call with today's defaults pinned (``conv-lint fix``) gives bit-identical outputs."""
+    if check.unverifiable:
+        return Step("pin", PIN_UNVERIFIABLE, check.unverifiable)
+    if check.pin is None:
+        return Step("pin", NO_PIN, check.pin_note)
+    unsafe = "an unsafe fix, written by conv-lint fix --unsafe-fixes" if check.finding.spec.unsafe else ""
+    return step(check.pin, {AGREE: PIN_VERIFIED, DIFFER: PIN_FAILED}, PIN_UNVERIFIABLE, unsafe)
 
 
 def step(comparison: Comparison, statuses: dict[str, str], unknown: str, note: str = "") -> Step:

@@ -1,0 +1,81 @@
+"""``conv-lint fix --verify``: a pin is written only when a real run in its framework confirms it.
+
+Real TensorFlow and JAX in verify's workers, the real fixer writing real files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import require_installed, run
+
+FRAMEWORKS = ("tensorflow", "keras", "jax", "flax")
+MODEL = (
+    "import keras\n"
+    "import flax.linen as nn\n"
+    "from jax import lax\n\n"
+    "layer = keras.layers.Conv1D(4, 3)\n"
+    "conv = nn.Conv(2, 3)\n"
+    "sized = keras.layers.Conv1D(filters, 3)\n\n\n"
+    "def f(x, w):\n"
+    "    return lax.conv_general_dilated(x, w, (1,), 'SAME')\n"
+)
+
+
+def _fix(*args: str, env: dict | None = None, cwd: Path) -> subprocess.CompletedProcess:
+    conv_lint = str(Path(sys.executable).parent / "conv-lint")
+    return subprocess.run([conv_lint, "fix", *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_reason(tmp_path):
+    require_installed(*FRAMEWORKS)
+    verified, plain = tmp_path / "verified.py", tmp_path / "plain.py"
+    verified.write_text(MODEL)
+    plain.write_text(MODEL)
+    result = _fix("--verify", "--exit-zero", str(verified), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _fix("--exit-zero", str(plain), cwd=tmp_path).returncode == 0
+
+    # Every call verify can run got exactly the pins plain `fix` writes ...
+    fixed, without = verified.read_text().splitlines(), plain.read_text().splitlines()
+    sized = next(index for index, line in enumerate(without) if line.startswith("sized"))
+    assert fixed[:sized] + fixed[sized + 1 :] == without[:sized] + without[sized + 1 :]
+    assert fixed[sized] == MODEL.splitlines()[sized] != without[sized]  # ... and the unknown-size call none
+    assert "padding='valid'" in verified.read_text() and "dimension_numbers=" in verified.read_text()
+    refused = [line for line in result.stdout.splitlines() if "--verify did not confirm the pin" in line]
+    assert refused and all(f":{sized + 1}:" in line and "filters is not known statically" in line for line in refused)
+
+
+def test_an_unsafe_pin_that_changes_behaviour_under_the_users_keras_json_is_refused(tmp_path):
+    """keras.json says channels_first: data_format=None follows it, so pinning "channels_last"
+    (what --unsafe-fixes writes) would change the layer. Plain fix writes it; --verify refuses."""
+    require_installed(*FRAMEWORKS)
+    keras_home = tmp_path / "keras_home"
+    keras_home.mkdir()
+    (keras_home / "keras.json").write_text(json.dumps(
+        {"image_data_format": "channels_first", "backend": "tensorflow", "floatx": "float32", "epsilon": 1e-07}))
+    source = "import keras\nlayer = keras.layers.Conv1D(4, 3, padding='valid', kernel_initializer='glorot_uniform', bias_initializer='zeros')\n"
+    model = tmp_path / "model.py"
+    model.write_text(source)
+    env = {"KERAS_HOME": str(keras_home)}
+
+    unverified = _fix("--unsafe-fixes", "--diff", str(model), env=env, cwd=tmp_path)
+    assert "data_format='channels_last'" in unverified.stdout  # what a plain unsafe fix would write
+
+    result = _fix("--verify", "--unsafe-fixes", str(model), env=env, cwd=tmp_path)
+    assert model.read_text() == source, result.stdout  # nothing written
+    (line,) = [line for line in result.stdout.splitlines() if " CNV004 " in line]
+    assert "--verify did not confirm the pin (PIN" in line and "data_format" not in source
+
+
+def test_verify_and_align_with_do_not_combine(tmp_path):
+    model = tmp_path / "model.py"
+    model.write_text(MODEL)
+    result = run("conv-lint", "fix", "--verify", "--align-with", "jax", str(model))
+    assert result.returncode == 2 and "--align-with changes behaviour on purpose" in result.stderr
+    assert model.read_text() == MODEL
