@@ -287,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=CHECK_FORMATS,
         default="text",
-        help="output format (default: text; github: workflow annotations; sarif: SARIF 2.1.0 with rules and fixes)",
+        help="output format (default: text, flake8's one line per finding, also called concise; github: workflow"
+        " annotations; sarif: SARIF 2.1.0 with rules and fixes)",
     )
     check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
     check.add_argument("--show-settings", action="store_true", help="print the settings in force and exit")

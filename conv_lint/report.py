@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json")
 # check also speaks GitHub Actions' workflow commands, which annotate the pull request's diff,
-# and SARIF, which code-scanning dashboards and IDE viewers read.
-CHECK_FORMATS = (*FORMATS, "github", "sarif")
+# and SARIF, which code-scanning dashboards and IDE viewers read; "concise" is ruff's name for
+# the one line per finding that text already is.
+CHECK_FORMATS = (*FORMATS, "concise", "github", "sarif")
 
 
 def flake8_line(finding: Finding) -> str:

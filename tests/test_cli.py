@@ -175,6 +175,13 @@ def test_readme_rules_table_is_generated():
     assert table in readme
 
 
+def test_concise_is_the_text_format(tmp_path):
+    path = write(tmp_path, "model.py", KERAS)
+    text, concise = (run("conv-lint", "check", "--no-cache", "--format", name, str(path)) for name in ("text", "concise"))
+    assert concise.returncode == text.returncode == 1 and concise.stdout == text.stdout
+    assert concise.stdout.startswith(f"{path}:2:9: CNV002 ")
+
+
 def test_every_option_of_every_command_is_in_the_readme():
     """A feature not in the README does not exist for users (argparse puts each in --help)."""
     import argparse
