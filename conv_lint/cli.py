@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import io
 import os
 import signal
 import sys
-import tokenize
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,12 +165,10 @@ def _fix_one(
 
 def _diff(display: str, result: FileFix) -> str:
     # Decoded in the file's own encoding (coding cookie, BOM), printed in the terminal's.
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(result.original).readline)
+    from conv_lint.fix import decode_source
 
-    def lines(data: bytes) -> list[str]:
-        return data.decode(encoding, errors="replace").splitlines(keepends=True)
-
-    return "".join(difflib.unified_diff(lines(result.original), lines(result.fixed), f"a/{display}", f"b/{display}"))
+    before, after = (decode_source(data).splitlines(keepends=True) for data in (result.original, result.fixed))
+    return "".join(difflib.unified_diff(before, after, f"a/{display}", f"b/{display}"))
 
 
 def _describe(settings: Settings) -> str:
