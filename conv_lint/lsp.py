@@ -192,8 +192,23 @@ def _excluded(document: TextDocument, settings: Settings) -> bool:
     return settings.excluded(Path(document.path))
 
 
+# PEP 263's coding cookie, on the first line, or on the second when the first is blank or a comment.
+_CODING_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(r"^[ \t\f]*(?:[#\r\n]|$)")
+
+
 def _encode(text: str) -> bytes:
-    # The editor holds text; the analyzer and fixer read bytes, in UTF-8 when no cookie says otherwise.
+    """The editor's text as the bytes the saved file holds, which the analyzer and the fixer read:
+    in the encoding its coding cookie names, else UTF-8 (so columns and fixes match `conv-lint check`)."""
+    for line in text.splitlines()[:2]:
+        cookie = _CODING_COOKIE.match(line)
+        if cookie:
+            try:
+                return text.encode(cookie.group(1))
+            except (LookupError, UnicodeEncodeError):  # an unknown codec, or text it cannot hold: not savable as is
+                break
+        if not _BLANK_OR_COMMENT.match(line):
+            break
     return text.encode("utf-8", errors="surrogateescape")
 
 

@@ -92,12 +92,12 @@ def applied(text: str, action: types.CodeAction, path: Path) -> str:
     return apply_edits(text, edits, utf16=True)
 
 
-def fixed_by_cli(path: Path, text: str) -> str:
+def fixed_by_cli(path: Path, text: str, encoding: str = "utf-8") -> str:
     """What `conv-lint fix` writes on a copy of the file (the original stays as the editor has it)."""
     copy = path.with_name("copy_" + path.name)
-    copy.write_text(text, encoding="utf-8")
+    copy.write_text(text, encoding=encoding)
     run("conv-lint", "fix", copy.name, cwd=path.parent)
-    return copy.read_text(encoding="utf-8")
+    return copy.read_text(encoding=encoding)
 
 
 async def test_single_quick_fix_writes_what_conv_lint_fix_writes(client: LanguageClient, tmp_path: Path):
@@ -169,3 +169,16 @@ async def test_syntax_error_is_reported_and_the_server_keeps_serving(client: Lan
 
     assert [d.code for d in await change_file(client, path, ONE_FINDING, 3)] == ["CNV005"]
     assert len(await code_actions(client, path, everywhere)) == 3
+
+
+async def test_a_coding_cookie_is_honoured_as_check_and_fix_honour_it(client: LanguageClient, tmp_path: Path):
+    # In latin-1 "é" is one byte: read as UTF-8 bytes under this cookie, the column would be one off.
+    text = '# -*- coding: latin-1 -*-\nimport jax.numpy as jnp\n\nconvolved = {"é": jnp.convolve(x, k)}\n'
+    path = tmp_path / "model.py"
+    (diagnostic,) = await open_file(client, path, text)
+    path.write_text(text, encoding="latin-1")  # the file as the editor saves it
+    check = run("conv-lint", "check", "--no-cache", path.name, cwd=tmp_path).stdout
+    assert check.startswith(f"{path.name}:4:{diagnostic.range.start.character + 1}: CNV005 ")
+    assert diagnostic.range.start == types.Position(3, 18)
+    (fix_all,) = await code_actions(client, path, diagnostic.range, only=[types.CodeActionKind.SourceFixAll])
+    assert applied(text, fix_all, path) == fixed_by_cli(path, text, encoding="latin-1") != text
