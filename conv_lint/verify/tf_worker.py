@@ -9,6 +9,7 @@ so the import is blocked before TensorFlow loads).
 from __future__ import annotations
 
 import os
+import random
 
 from conv_lint.verify.serve import block_imports, packed_float32, protocol_stream, raised, serve
 
@@ -66,9 +67,29 @@ def run(request: dict) -> dict:
     return answer(np.asarray(output), request["output_layout"], weights)
 
 
+_full_seed: list[int] = []  # the seed keras.utils.set_random_seed last set in this worker
+
+
+def _reseed(seed: int) -> None:
+    """Start a layer that initializes its own weights from the same random state every time.
+
+    Keras 3's default initializers take their seeds from Python's ``random``
+    (``seed_generator.make_default_seed``), so after one ``keras.utils.set_random_seed`` resetting
+    Python's and NumPy's generators gives the same weights again (checked for the built-in
+    initializers; the pin checks compare such runs bit for bit). Calling set_random_seed each
+    time would cost ~10 ms: its ``tf.random.set_seed`` makes TensorFlow build every random
+    kernel again.
+    """
+    if _full_seed != [seed]:
+        keras.utils.set_random_seed(seed)
+        _full_seed[:] = [seed]
+    random.seed(seed)
+    np.random.seed(seed)
+
+
 def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
     if request.get("kernel") is None:
-        keras.utils.set_random_seed(request["seed"])  # the default initializers draw from Python's seeded RNG
+        _reseed(request["seed"])
     layer = cls(**kwargs)
     x = _pad(x, request, layer=True)
     layer.build(tuple(x.shape))
