@@ -14,7 +14,9 @@ is imported:
   a snippet that catches the error and goes on is still reported UNVERIFIABLE.
 
 The audit hook is what names the refusal; Landlock is what holds against code that bypasses
-Python (``ctypes``, C extensions), where available. Neither stops reading files or using the
+Python (``ctypes``, C extensions) and against what the hook cannot see (the ``open`` event has
+no ``dir_fd``, so a relative path opened in another folder's descriptor looks local), where
+available. Neither stops reading files or using the
 network: the sandbox keeps a snippet from changing your files or leaving processes behind, it
 is not a jail for malware.
 """
