@@ -11,6 +11,7 @@ import difflib
 import os
 import signal
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,13 +82,9 @@ def command_fix(args: argparse.Namespace) -> int:
     errors: list[str] = []
     left: list[NotFixed] = []
     fixed_findings = changed_files = 0
-    files = []
-    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
-        try:
-            files.append((source, source.read()))
-        except OSError as error:
-            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
+    files = _read_each(discover(args.paths or ["."], settings, errors, args.stdin_filename), errors)
     if args.verify:
+        files = list(files)  # --verify runs every pin before the first file is written
         options = _verified_pins(files, settings, options, args)
         if options is None:
             return EXIT_ERROR
@@ -114,6 +111,15 @@ def command_fix(args: argparse.Namespace) -> int:
     if dry_run:
         return EXIT_FINDINGS if changed_files else EXIT_CLEAN
     return EXIT_FINDINGS if left else EXIT_CLEAN
+
+
+def _read_each(sources: Iterable[SourceFile], errors: list[str]) -> Iterator[tuple[SourceFile, bytes]]:
+    """Each source with its content, read as it comes; one that cannot be read is an error line."""
+    for source in sources:
+        try:
+            yield source, source.read()
+        except OSError as error:
+            errors.append(f"{source.display}: cannot read: {error.strerror or error}")
 
 
 def _verified_pins(

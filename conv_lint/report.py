@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from conv_lint import __version__
 from conv_lint.analyzer import Finding
-from conv_lint.catalog import CATALOG, Catalog
+from conv_lint.catalog import CATALOG, Catalog, package
 from conv_lint.rules import RULES, RULES_BY_CODE, Rule
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def rule_libraries(rule: Rule, catalog: Catalog = CATALOG) -> tuple[str, ...]:
     if rule.hazard is None:
         return ("all",)
     libraries = {
-        api.name.split(".", 1)[0]
+        package(api.name)
         for api in catalog.apis
         if any(default.hazard == rule.hazard for default in api.defaults)
     }

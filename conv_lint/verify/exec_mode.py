@@ -121,7 +121,7 @@ def run_snippet(path: Path, limits: Limits) -> Snippet:
 def snippet_environment(folder: Path) -> dict[str, str]:
     """verify's child environment, with every place libraries write by default moved into ``folder``."""
     env = child_environment()
-    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # the snippet may not write to verify's own cache
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)  # a cache folder set in the user's shell is outside: writes there are refused
     keras_home = folder / ".keras"
     keras_home.mkdir()
     # Keras writes keras.json on import when it has none; the user's own one (data format,

@@ -129,13 +129,17 @@ REFER, TRUNCATE = 1 << 13, 1 << 14  # ABI 2 and ABI 3
 FILE_RIGHTS = WRITE_FILE | TRUNCATE  # the only write rights a rule on a single file may grant
 
 
+def _libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
 def landlock_abi() -> int:
     """The kernel's Landlock ABI version; 0 when it has none (old kernel, not Linux, disabled)."""
     if not sys.platform.startswith("linux"):
         return 0
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    version = libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
+    version = _libc().syscall(ctypes.c_long(SYS_CREATE_RULESET), None, ctypes.c_size_t(0), ctypes.c_uint32(CREATE_RULESET_VERSION))
     return max(int(version), 0)
 
 
@@ -150,8 +154,7 @@ def restrict_writes(writable: list[str]) -> bool:
         return False
     handled = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_CHAR | MAKE_DIR | MAKE_REG | MAKE_SOCK | MAKE_FIFO | MAKE_BLOCK | MAKE_SYM
     handled |= (REFER if abi >= 2 else 0) | (TRUNCATE if abi >= 3 else 0)
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
+    libc = _libc()
     attributes = struct.pack("=Q", handled)
     ruleset = libc.syscall(ctypes.c_long(SYS_CREATE_RULESET), attributes, ctypes.c_size_t(len(attributes)), ctypes.c_uint32(0))
     if ruleset < 0:
