@@ -231,6 +231,51 @@ def test_scenario_7_causal_and_explicit_pairs_agree(pool):
     assert steps["outputs"].status == "NOT CONFIRMED", steps["outputs"].summary
 
 
+def _sample_request(api: str, kwargs: dict) -> dict:
+    return {"op": "sample", "kind": "keras_layer" if api.startswith("keras") else "flax_linen", "api": api,
+            "kwargs": kwargs, "input": {"shape": [1, 9, 2]}, "input_layout": "NWC", "param": "kernel", "count": 4096,
+            "seed": 0}
+
+
+def test_a_worker_draws_each_initializer_once_and_only_reuses_the_same_one(pool):
+    """Calls differing where the initializer does not look reuse the draws, and get exactly the
+    values a fresh worker draws for them; another initializer, dtype or shape is drawn anew."""
+    from conv_lint.verify.plan import Job
+
+    keras_default = _sample_request("keras.layers.Conv1D", {"filters": "4", "kernel_size": "3"})
+    flax_default = _sample_request("flax.linen.Conv", {"features": "4", "kernel_size": "(3,)"})
+    requests = {
+        "keras": keras_default,
+        "keras, padding same": {**keras_default, "kwargs": {**keras_default["kwargs"], "padding": "'same'"}},
+        "keras, he_normal": {**keras_default, "kwargs": {**keras_default["kwargs"], "kernel_initializer": "'he_normal'"}},
+        **{f"keras, VarianceScaling({scale})": {**keras_default, "kwargs": {
+            **keras_default["kwargs"], "kernel_initializer": f"keras.initializers.VarianceScaling({scale})"}}
+           for scale in ("1.0", "2.0")},
+        "keras, kernel 5": {**keras_default, "kwargs": {"filters": "4", "kernel_size": "5"}},
+        "flax": flax_default,
+        "flax, strides 2": {**flax_default, "kwargs": {**flax_default["kwargs"], "strides": "2"}},
+        "flax, glorot": {**flax_default, "kwargs": {
+            **flax_default["kwargs"], "kernel_init": "flax.linen.initializers.glorot_uniform()"}},
+        "flax, float16 params": {**flax_default, "kwargs": {**flax_default["kwargs"], "param_dtype": "jax.numpy.float16"}},
+    }
+    jobs = {name: Job("tensorflow" if name.startswith("keras") else "jax", request) for name, request in requests.items()}
+    pool.run(list(jobs.values()))
+    values = {name: job.answer["values"] for name, job in jobs.items()}
+    assert all(len(v) >= 4096 for v in values.values()), {name: job.answer for name, job in jobs.items()}
+    assert list(values["keras, padding same"]) == list(values["keras"])
+    assert list(values["flax, strides 2"]) == list(values["flax"])
+    for other in ("keras, he_normal", "keras, VarianceScaling(2.0)", "keras, kernel 5"):
+        assert list(values[other]) != list(values["keras"]), other
+    assert list(values["keras, VarianceScaling(1.0)"]) != list(values["keras, VarianceScaling(2.0)"])
+    for other in ("flax, glorot", "flax, float16 params"):
+        assert list(values[other]) != list(values["flax"]), other
+    with Pool(Limits()) as fresh:  # what the reused draws must be: the draws of a worker that never drew before
+        again = {name: Job(jobs[name].worker, requests[name]) for name in ("keras, padding same", "flax, strides 2")}
+        fresh.run(list(again.values()))
+    for name, job in again.items():
+        assert list(job.answer["values"]) == list(values[name]), name
+
+
 AGREEING_PAIRS = [
     ('keras.layers.Conv1D(3, 3, padding="same")', 'flax.linen.Conv(3, 3, padding="SAME")'),
     ('keras.layers.Conv1D(2, 4, strides=2, padding="same")', "flax.linen.Conv(2, 4, strides=2)"),
