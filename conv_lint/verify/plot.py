@@ -58,7 +58,8 @@ def outputs(series: Sequence[dict]) -> str:
 
 def histograms(series: Sequence[dict], bins: int = 40) -> str:
     """Each side's sample as a density step curve on shared bins."""
-    samples = [(entry["name"], entry["sample"]) for entry in series if entry.get("sample")]
+    # A sample is a list, or the NumPy array the worker's packed draws are read into (pool.unpack).
+    samples = [(entry["name"], list(entry["sample"])) for entry in series if len(entry.get("sample", ()))]
     if len(samples) != 2:
         return ""
     low = min(min(sample) for _, sample in samples)
