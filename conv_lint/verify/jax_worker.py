@@ -12,7 +12,7 @@ import functools
 import inspect
 import os
 
-from conv_lint.verify.serve import block_imports, packed_float32, protocol_stream, raised, serve
+from conv_lint.verify.serve import block_imports, protocol_stream, raised, sample_answer, serve
 
 if __name__ == "__main__":
     STREAM = protocol_stream()
@@ -148,21 +148,9 @@ def sample(request: dict) -> dict:
     draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, param)
     size = int(np.prod(shape))
     draws = max(1, -(-request["count"] // size))
-    key = _drawn_key(request, shape, draws)
-    if key is not None and key in _drawn:
-        return dict(_drawn[key])
-    values = np.asarray(jax.jit(jax.vmap(draw))(_keys(request["seed"], request["count"])[:draws]))
-    # Sorted: no statistic verify takes depends on the order, and the parent's sorts (KS) are then linear.
-    answer = {"values_float32": packed_float32(np.sort(values, axis=None)), "shape": list(shape), "draws": draws}
-    if key is not None:
-        _drawn[key] = answer
-    return dict(answer)
-
-
-# Draws already made in this worker, by what they depend on: calls that differ only where the
-# initializer does not look (padding, strides, names) draw the very same values, so each
-# distinct initializer, shape and seed is drawn once per run (a program each: 40-60 ms).
-_drawn: dict[tuple, dict] = {}
+    keys = _keys(request["seed"], request["count"])[:draws]
+    return sample_answer(_drawn_key(request, shape, draws), shape, draws,
+                         lambda: np.asarray(jax.jit(jax.vmap(draw))(keys)))
 
 
 def _drawn_key(request: dict, shape: tuple, draws: int) -> tuple | None:

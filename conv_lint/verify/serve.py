@@ -103,6 +103,27 @@ def packed_float32(values) -> str:
     return base64.b64encode(values.astype("<f4").tobytes()).decode("ascii")
 
 
+_drawn: dict[tuple, dict] = {}
+
+
+def sample_answer(key: tuple | None, shape: tuple, draws: int, draw: Callable[[], object]) -> dict:
+    """The answer to a ``sample`` request: the NumPy array ``draw()`` returns, sorted and packed.
+
+    Made once per ``key`` in a worker (what the draws depend on; None: not known, always drawn):
+    calls that differ only where the initializer does not look (padding, strides, names) get the
+    very same draws, and each distinct initializer is traced and drawn once per run. Sorted: no
+    statistic verify takes depends on the order, and the parent's sorts (KS) are then linear.
+    """
+    if key is not None and key in _drawn:
+        return dict(_drawn[key])
+    values = draw().flatten()
+    values.sort()
+    answer = {"values_float32": packed_float32(values), "shape": list(shape), "draws": draws}
+    if key is not None:
+        _drawn[key] = answer
+    return dict(answer)
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0][:300] if text else ""

@@ -12,7 +12,7 @@ import json
 import os
 import random
 
-from conv_lint.verify.serve import block_imports, packed_float32, protocol_stream, raised, serve
+from conv_lint.verify.serve import block_imports, protocol_stream, raised, sample_answer, serve
 
 if __name__ == "__main__":
     # Before TensorFlow loads: it prints to stdout and imports JAX when it can.
@@ -122,25 +122,10 @@ def sample(request: dict) -> dict:
     size = int(np.prod(shape))
     draws = max(1, -(-request["count"] // size))
     key = _drawn_key(initializer, shape, draws, request["seed"])
-    if key is not None and key in _drawn:
-        return dict(_drawn[key])
-    if type(initializer) in CONSTANT_INITIALIZERS:  # every draw is the same: draw once
-        values = np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
-    else:
-        values = _draw_all(initializer, shape, draws, request["seed"])
-    # Sorted: no statistic verify takes depends on the order, and the parent's sorts (KS) are then linear.
-    answer = {"values_float32": packed_float32(np.sort(values, axis=None)), "shape": list(shape), "draws": draws}
-    if key is not None:
-        _drawn[key] = answer
-    return dict(answer)
+    return sample_answer(key, shape, draws, lambda: _draw_all(initializer, shape, draws, request["seed"]))
 
 
 CONSTANT_INITIALIZERS = (keras.initializers.Zeros, keras.initializers.Ones, keras.initializers.Constant)
-
-# Draws already made in this worker, by what they depend on: calls that differ only where the
-# initializer does not look (padding, strides, names) draw the very same values, so each
-# distinct initializer, shape and seed is drawn once per run (a tf.function each: 60-100 ms).
-_drawn: dict[tuple, dict] = {}
 
 
 def _drawn_key(initializer, shape: tuple, draws: int, seed: int) -> tuple | None:
@@ -155,6 +140,8 @@ def _drawn_key(initializer, shape: tuple, draws: int, seed: int) -> tuple | None
 
 
 def _draw_all(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
+    if type(initializer) in CONSTANT_INITIALIZERS:  # every draw is the same: draw once
+        return np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
     if hasattr(initializer, "seed"):
         initializer.seed = keras.random.SeedGenerator(seed)
 
