@@ -24,13 +24,17 @@ def update_fixtures(request) -> bool:
     return request.config.getoption("--update-fixtures")
 
 
-def run(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run a real command from the test venv (conv-lint, flake8, python), capturing text output."""
+def run(
+    *args: str, stdin: str | bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run a real command from the test venv (conv-lint, flake8, python), capturing text output;
+    ``env``: variables to set on top of the test's environment."""
     if isinstance(stdin, str):
         stdin = stdin.encode()
     executable = Path(sys.executable).parent / args[0]
     command = [str(executable) if executable.exists() else args[0], *args[1:]]
-    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=300)
+    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=300,
+                             env={**os.environ, **env} if env else None)
     return subprocess.CompletedProcess(
         process.args, process.returncode, process.stdout.decode(), process.stderr.decode()
     )

@@ -125,6 +125,42 @@ def test_initializers_are_compared_over_many_draws(verified):
     assert any("equinox.nn.Conv1d" in note for note in bias["notes"])  # stands in for torch, not installed
 
 
+def _keras_home(tmp_path: Path, data_format: str) -> Path:
+    home = tmp_path / f"keras_{data_format}"
+    home.mkdir()
+    (home / "keras.json").write_text(json.dumps(
+        {"image_data_format": data_format, "backend": "tensorflow", "floatx": "float32", "epsilon": 1e-07}))
+    return home
+
+
+def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path):
+    """data_format=None follows keras.json: a channels_first one makes Keras read (N, C, W), and
+    verify feeds the call its probe that way, so the padding divergence is still measured
+    (shapes (1, 1, 5) channels-first vs Flax's (1, 7, 1)) instead of the call raising."""
+    require_installed(*FRAMEWORKS)
+    (tmp_path / "model.py").write_text(SCENARIOS["keras_default.py"])
+    env = {"KERAS_HOME": str(_keras_home(tmp_path, "channels_first"))}
+    result = run("conv-lint", "verify", "model.py", "--select", "CNV001", "--format", "json", "--no-cache",
+                 cwd=tmp_path, env=env)
+    (padding,) = json.loads(result.stdout)["results"]
+    assert padding["verdict"] == "CONFIRMED", padding
+    assert padding["divergence"]["evidence"]["shapes"] == {"keras.layers.Conv1D": [1, 1, 5], "flax.linen.Conv": [1, 7, 1]}
+    assert padding["fix"]["status"] == "FIX VERIFIED" and padding["pin"]["status"] == "PIN VERIFIED"
+
+
+@pytest.mark.parametrize("data_format", ["channels_first", "channels_last", None])
+def test_verify_reads_keras_json_as_keras_does(tmp_path, data_format):
+    require_installed("keras")
+    env = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "KERAS_HOME": str(_keras_home(tmp_path, data_format) if data_format else tmp_path / "none")}
+    probe = ("import keras\nfrom conv_lint.verify.families import keras_image_data_format\n"
+             "print(keras.config.image_data_format(), keras_image_data_format())\n")
+    result = run("python", "-c", probe, env=env)
+    assert result.returncode == 0, result.stderr
+    keras_says, ours = result.stdout.split()[-2:]
+    assert keras_says == ours == (data_format or "channels_last")
+
+
 def test_scenario_4_lax_without_dimension_numbers_on_nwc_data(verified):
     by_key, _, _, _ = verified
     layout = _one(by_key, "lax_layout.py", "CNV004")

@@ -2,7 +2,7 @@
 
 ``read`` turns a call's known arguments into a ``Conv`` (rank, filters, kernel size, strides,
 dilation, padding, layout, bias), filling in what the call leaves out with the defaults the
-catalog records. ``write`` spells a ``Conv`` as a call of some framework (a ``Call`` a worker
+catalog records (Keras's data_format=None: the user's keras.json, as Keras itself does). ``write`` spells a ``Conv`` as a call of some framework (a ``Call`` a worker
 can run), leaving chosen hazards to that framework's defaults: that is how a finding's
 counterpart is made, and, with nothing left out, the aligned port a fix describes.
 ``native`` is the call exactly as written. Pure Python: the parent never imports a framework.
@@ -10,6 +10,8 @@ counterpart is made, and, with nothing left out, the aligned port a fix describe
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, replace
 
 from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, KERNEL_INIT, LAYOUT, PADDING, ConvAPI
@@ -213,6 +215,26 @@ def _channels_last(value, default_kind: str) -> bool:
     raise Unsupported(f"data_format={value!r} is not modelled")
 
 
+def keras_image_data_format() -> str:
+    """What ``keras.config.image_data_format()`` starts as: ``image_data_format`` in keras.json,
+    found where Keras looks (``$KERAS_HOME``, else ``~/.keras``, or ``/tmp/.keras`` when the home
+    folder is not writable); "channels_last" without one. The TensorFlow worker inherits the same
+    environment, so its Keras reads the same file (a test checks the two agree).
+    """
+    if "KERAS_HOME" in os.environ:
+        folder = os.environ["KERAS_HOME"]
+    else:
+        home = os.path.expanduser("~")
+        folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    try:
+        with open(os.path.join(os.path.expanduser(folder), "keras.json"), encoding="utf-8") as file:
+            config = json.load(file)
+    except (OSError, ValueError):
+        return "channels_last"
+    value = config.get("image_data_format", "channels_last") if isinstance(config, dict) else "channels_last"
+    return "channels_first" if value == "channels_first" else "channels_last"
+
+
 def _letters(rank: int, channels_last: bool) -> str:
     return f"N{SPATIAL[rank]}C" if channels_last else f"NC{SPATIAL[rank]}"
 
@@ -316,6 +338,10 @@ class Layer(Family):
         """The layout parameter's value for ``conv.channels_last``."""
         raise NotImplementedError
 
+    def omitted_channels_last(self) -> bool:
+        """The layout a call that does not pass the layout parameter runs in."""
+        return True
+
     def read(self, api, args, probe):
         names, rank = self.names, self.rank(api, args)
         layout = self.layout or _default_kind(api, names.get("layout", ""), "")
@@ -340,7 +366,10 @@ class Layer(Family):
         pad = self.padding_source(conv)[1] if PADDING not in omit else ()
         if "layout" in names and LAYOUT not in omit:
             kwargs[names["layout"]] = self.layout_source(conv)
-        channels_last = self.layout == "channels_last" or (not self.layout and (conv.channels_last or LAYOUT in omit))
+        if self.layout:
+            channels_last = self.layout == "channels_last"
+        else:
+            channels_last = conv.channels_last if LAYOUT not in omit else self.omitted_channels_last()
         letters = _letters(conv.rank, channels_last)
         return Call(self.api_name(conv.rank), tuple(kwargs.items()), self.kind, self.worker, letters, letters,
                     pad=pad, use_bias=conv.use_bias)
@@ -356,6 +385,16 @@ class Keras(Layer):
 
     def api_name(self, rank):
         return f"keras.layers.Conv{rank}D"
+
+    def read(self, api, args, probe):
+        conv = super().read(api, args, probe)
+        if _value(args, "data_format") is None:
+            return replace(conv, channels_last=self.omitted_channels_last())
+        return conv
+
+    def omitted_channels_last(self) -> bool:
+        """data_format=None follows ``image_data_format`` in the user's keras.json, as the worker's Keras does."""
+        return keras_image_data_format() == "channels_last"
 
     def layout_source(self, conv):
         return repr("channels_last" if conv.channels_last else "channels_first")

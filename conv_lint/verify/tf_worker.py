@@ -46,7 +46,7 @@ def _pad(x, request: dict, layer: bool):
         zero_padding = getattr(keras.layers, f"ZeroPadding{rank}D")
         spec = tuple(pairs[0]) if rank == 1 else tuple(tuple(pair) for pair in pairs)
         channels_last = request["input_layout"].endswith("C")
-        return zero_padding(spec, data_format=None if channels_last else "channels_first")(x)
+        return zero_padding(spec, data_format="channels_last" if channels_last else "channels_first")(x)
     spatial = iter(pairs)
     return tf.pad(x, [[0, 0] if letter in "NC" else next(spatial) for letter in request["input_layout"]])
 
