@@ -148,6 +148,17 @@ def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path):
     assert padding["fix"]["status"] == "FIX VERIFIED" and padding["pin"]["status"] == "PIN VERIFIED"
 
 
+def test_a_keras_json_keras_refuses_makes_keras_calls_unverifiable_with_keras_reason(tmp_path):
+    require_installed(*FRAMEWORKS)
+    (tmp_path / "model.py").write_text(SCENARIOS["keras_default.py"])
+    result = run("conv-lint", "verify", "model.py", "--select", "CNV001", "--no-cache", cwd=tmp_path,
+                 env={"KERAS_HOME": str(_keras_home(tmp_path, "channels_middle"))})
+    assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert "UNVERIFIABLE: keras.layers.Conv1D could not be run: the tensorflow worker failed to start" in result.stdout
+    assert "image_data_format=channels_middle" in result.stdout
+    assert "workers: tensorflow (did not start); jax " in result.stdout
+
+
 @pytest.mark.parametrize("data_format", ["channels_first", "channels_last", None])
 def test_verify_reads_keras_json_as_keras_does(tmp_path, data_format):
     require_installed("keras")

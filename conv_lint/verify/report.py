@@ -82,7 +82,8 @@ def _text_summary(results: Sequence[Result], workers: dict, seconds: float) -> s
     pins = ", ".join(f"{count} {name}" for name, count in sorted(tally["pins"].items()))
     started = "; ".join(
         f"{', '.join(f'{k} {v}' for k, v in info['versions'].items())} (ready in {info['startup_seconds']} s)"
-        for info in workers_summary(workers).values()
+        if info["startup_seconds"] is not None else f"{name} (did not start)"
+        for name, info in workers_summary(workers).items()
     )
     return (
         f"conv-lint verify: {tally['findings']} finding(s): {verdicts or 'none'}; fixes: {fixes or 'none'};"
