@@ -33,7 +33,7 @@ from conv_lint.runner import discover
 from conv_lint.verify import compare, report
 from conv_lint.verify.command import EXIT_CLEAN, EXIT_ERROR, EXIT_FAILED, compilation_cache, error
 from conv_lint.verify.compare import AGREE, DIFFER
-from conv_lint.verify.families import FLAX, KERAS, LAX, TF_NN, Call, Conv, Probe, Unsupported, family_of
+from conv_lint.verify.families import FLAX, KERAS, LAX, TF_NN, Call, Conv, Probe, Unsupported, family_of, keras_json
 from conv_lint.verify.plan import Comparison, Job, Jobs, run_request
 from conv_lint.verify.pool import Limits, Pool, child_environment, limit_memory
 from conv_lint.verify.values import Known, NotStatic
@@ -126,7 +126,7 @@ def snippet_environment(folder: Path) -> dict[str, str]:
     keras_home.mkdir()
     # Keras writes keras.json on import when it has none; the user's own one (data format,
     # backend) is copied in so the snippet runs as it would for them.
-    user_keras = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "keras.json"
+    user_keras = Path(keras_json())
     if user_keras.is_file():
         (keras_home / "keras.json").write_bytes(user_keras.read_bytes())
     env.update(TMPDIR=str(folder), KERAS_HOME=str(keras_home), XDG_CACHE_HOME=str(folder / ".cache"),

@@ -215,19 +215,24 @@ def _channels_last(value, default_kind: str) -> bool:
     raise Unsupported(f"data_format={value!r} is not modelled")
 
 
-def keras_image_data_format() -> str:
-    """What ``keras.config.image_data_format()`` starts as: ``image_data_format`` in keras.json,
-    found where Keras looks (``$KERAS_HOME``, else ``~/.keras``, or ``/tmp/.keras`` when the home
-    folder is not writable); "channels_last" without one. The TensorFlow worker inherits the same
-    environment, so its Keras reads the same file (a test checks the two agree).
-    """
+def keras_json() -> str:
+    """The keras.json Keras reads its configuration from: in ``$KERAS_HOME``, else ``~/.keras``,
+    or ``/tmp/.keras`` when the home folder is not writable (keras/src/backend/config.py)."""
     if "KERAS_HOME" in os.environ:
         folder = os.environ["KERAS_HOME"]
     else:
         home = os.path.expanduser("~")
         folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    return os.path.join(os.path.expanduser(folder), "keras.json")
+
+
+def keras_image_data_format() -> str:
+    """What ``keras.config.image_data_format()`` starts as: ``image_data_format`` in ``keras_json()``,
+    "channels_last" without one. The TensorFlow worker inherits the same environment, so its
+    Keras reads the same file (a test checks the two agree).
+    """
     try:
-        with open(os.path.join(os.path.expanduser(folder), "keras.json"), encoding="utf-8") as file:
+        with open(keras_json(), encoding="utf-8") as file:
             config = json.load(file)
     except (OSError, ValueError):
         return "channels_last"
@@ -388,7 +393,7 @@ class Keras(Layer):
 
     def read(self, api, args, probe):
         conv = super().read(api, args, probe)
-        if _value(args, "data_format") is None:
+        if _value(args, self.names["layout"]) is None:
             return replace(conv, channels_last=self.omitted_channels_last())
         return conv
 
