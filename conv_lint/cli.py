@@ -138,8 +138,7 @@ def _verified_pins(
         _error(missing)
         return None
     files_read = [(source.display, data) for source, data in files]
-    # Files that do not parse are left out of the run; fixing them reports them, once.
-    refused, _unparsable = pin_refusals(files_read, settings, options, Limits(), compilation_cache(settings))
+    refused = pin_refusals(files_read, settings, options, Limits(), compilation_cache(settings))
     return replace(options, refused_pins=refused)
 
 

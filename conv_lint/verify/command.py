@@ -157,22 +157,22 @@ def plan_files(
 
 def pin_refusals(
     files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions, limits: Limits, cache: Path | None
-) -> tuple[dict[tuple, str], list[str]]:
+) -> dict[tuple, str]:
     """For ``conv-lint fix --verify``: each pin the fix would write in ``files``, run as written and
     as pinned, in its own framework. Returns the pins that did not give bit-identical outputs, or
-    could not be run, with why (keyed by ``fix.pin_key``), and the files that could not be read."""
-    errors: list[str] = []
+    could not be run, with why (keyed by ``fix.pin_key``). Files that do not parse are left out:
+    fixing them reports them."""
     with Pool(limits, cache) as pool:
         pool.start(("tensorflow", "jax"))
         jobs = Jobs()
-        checks = plan_files(files, settings, Planner(Probe(), jobs), fix_options, errors, pin_only=True)
+        checks = plan_files(files, settings, Planner(Probe(), jobs), fix_options, [], pin_only=True)
         pool.run(jobs.all())
     refused = {}
     for check in checks:
         pin = judge_pin(check)
         if pin.status not in (PIN_VERIFIED, NO_PIN):  # NO PIN: the fix writes nothing, and says why itself
             refused[pin_key(check.finding)] = f"{pin.status}: {pin.summary}"
-    return refused, errors
+    return refused
 
 
 _NO_PIN = "conv-lint fix writes no pin for this finding"
