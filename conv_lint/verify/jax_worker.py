@@ -12,7 +12,7 @@ import functools
 import inspect
 import os
 
-from conv_lint.verify.serve import block_imports, protocol_stream, raised, sample_answer, serve
+from conv_lint.verify.serve import block_imports, draw_count, protocol_stream, raised, sample_answer, serve
 
 if __name__ == "__main__":
     STREAM = protocol_stream()
@@ -146,8 +146,7 @@ def sample(request: dict) -> dict:
     x = to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"])
     param = request["param"]
     draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, param)
-    size = int(np.prod(shape))
-    draws = max(1, -(-request["count"] // size))
+    draws = draw_count(shape, request["count"])
     keys = _keys(request["seed"], request["count"])[:draws]
     return sample_answer(_drawn_key(request, shape, draws), shape, draws,
                          lambda: np.asarray(jax.jit(jax.vmap(draw))(keys)))

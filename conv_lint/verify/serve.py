@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import sys
 import time
@@ -101,6 +102,11 @@ def packed_float32(values) -> str:
     very same float32 values.
     """
     return base64.b64encode(values.astype("<f4").tobytes()).decode("ascii")
+
+
+def draw_count(shape: tuple, count: int) -> int:
+    """How many draws of a parameter of ``shape`` make at least ``count`` values (a draw is a whole kernel)."""
+    return max(1, -(-count // math.prod(shape)))
 
 
 _drawn: dict[tuple, dict] = {}

@@ -12,7 +12,7 @@ import json
 import os
 import random
 
-from conv_lint.verify.serve import block_imports, protocol_stream, raised, sample_answer, serve
+from conv_lint.verify.serve import block_imports, draw_count, protocol_stream, raised, sample_answer, serve
 
 if __name__ == "__main__":
     # Before TensorFlow loads: it prints to stdout and imports JAX when it can.
@@ -119,8 +119,7 @@ def sample(request: dict) -> dict:
     variable = layer.kernel if request["param"] == "kernel" else layer.bias
     initializer = layer.kernel_initializer if request["param"] == "kernel" else layer.bias_initializer
     shape = tuple(variable.shape)
-    size = int(np.prod(shape))
-    draws = max(1, -(-request["count"] // size))
+    draws = draw_count(shape, request["count"])
     key = _drawn_key(initializer, shape, draws, request["seed"])
     return sample_answer(key, shape, draws, lambda: _draw_all(initializer, shape, draws, request["seed"]))
 
