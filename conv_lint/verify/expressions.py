@@ -18,8 +18,6 @@ from conv_lint.resolve import ARITHMETIC, dotted_name
 
 ROOTS = frozenset({"keras", "tensorflow", "flax", "jax", "haiku", "equinox", "numpy", "scipy"})
 
-BINARY_OPERATORS = ARITHMETIC  # the arithmetic an argument may hold (`scale=1 / 3`)
-
 
 def evaluate(source: str) -> Any:
     return _evaluate(ast.parse(source, mode="eval").body)
@@ -34,8 +32,8 @@ def _evaluate(node: ast.expr) -> Any:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = _evaluate(node.operand)
         return -value if isinstance(node.op, ast.USub) else +value
-    if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPERATORS:
-        return BINARY_OPERATORS[type(node.op)](_evaluate(node.left), _evaluate(node.right))
+    if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:  # `scale=1 / 3`
+        return ARITHMETIC[type(node.op)](_evaluate(node.left), _evaluate(node.right))
     if isinstance(node, (ast.Name, ast.Attribute)):
         dotted = dotted_name(node)
         if dotted is None:
@@ -47,8 +45,6 @@ def _evaluate(node: ast.expr) -> Any:
         kwargs = {keyword.arg: _evaluate(keyword.value) for keyword in node.keywords}
         return function(*args, **kwargs)
     raise ValueError(f"not an argument conv-lint verify evaluates: {ast.unparse(node)}")
-
-
 
 
 @lru_cache(maxsize=None)

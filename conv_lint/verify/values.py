@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from conv_lint.analyzer import Analysis, ResolvedCall
-from conv_lint.resolve import Scope, dotted_name
-from conv_lint.verify.expressions import BINARY_OPERATORS
+from conv_lint.resolve import ARITHMETIC, Scope, dotted_name
 
 OPAQUE = object()  # the value of a known argument that is not a literal (an initializer object)
+
 
 class NotStatic(Exception):
     """An argument whose value cannot be known without running the program."""
@@ -78,11 +78,11 @@ class Evaluator:
             operand = self.evaluate(node.operand, scope)
             if _number(operand.value):
                 return _literal(-operand.value if isinstance(node.op, ast.USub) else operand.value)
-        if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPERATORS:
+        if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
             left, right = self.evaluate(node.left, scope), self.evaluate(node.right, scope)
             if _number(left.value) and _number(right.value):
                 try:
-                    return _literal(BINARY_OPERATORS[type(node.op)](left.value, right.value))
+                    return _literal(ARITHMETIC[type(node.op)](left.value, right.value))
                 except ArithmeticError as error:
                     raise NotStatic(f"{ast.unparse(node)}: {error}") from None
         if isinstance(node, (ast.Name, ast.Attribute)):
