@@ -117,13 +117,11 @@ class Flag:
 
 def _others(comparison: Comparison | None, verb: str) -> str:
     """The second half of a message: what the compared frameworks do (``; flax.linen.Conv defaults to 'SAME'``)."""
-    if comparison is None:
+    named = comparison and (comparison.differ or comparison.agree)
+    if not named:
         return ""
-    if comparison.differ:
-        return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in comparison.differ)
-    if comparison.agree:
-        return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in comparison.agree) + " too"
-    return ""
+    too = "" if comparison.differ else " too"
+    return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in named) + too
 
 
 def defaults_table(hazard: str) -> str:
