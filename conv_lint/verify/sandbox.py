@@ -93,7 +93,8 @@ class Sandbox:
             if writing and path is not None and not self._allowed(path):
                 self._refuse(f"write {os.fsdecode(path)} outside its temporary folder")
         elif event in PROCESS_EVENTS:
-            self._refuse(PROCESS_EVENTS[event] + (f" ({_command(args)})" if _command(args) else ""))
+            command = _command(args)
+            self._refuse(PROCESS_EVENTS[event] + (f" ({command})" if command else ""))
         elif event in ("os.kill", "os.killpg"):
             own = (0, os.getpid()) if event == "os.kill" else (0, os.getpgrp())  # itself, or its own group
             if args[0] not in own:
