@@ -22,7 +22,7 @@ from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.config import ConfigError, Settings, load
 from conv_lint.fix import FindingFix, TextEdit, decode_source, finding_fixes, fix_source, text_edits
 from conv_lint.rules import INTERNAL_ERROR
-from conv_lint.runner import select_findings
+from conv_lint.runner import select_findings, split_internal_errors
 
 SOURCE = "conv-lint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
@@ -74,10 +74,8 @@ def diagnostics(document: TextDocument) -> list[types.Diagnostic]:
         found = analyze(data, document.path, frameworks=settings.frameworks)
     except SourceError as error:
         return [_notice(document, error.line, error.column, f"{error.reason}; not checked", types.DiagnosticSeverity.Information)]
-    # A bug in conv-lint is shown whatever is selected, as `check` reports it.
-    internal = [finding for finding in found if finding.code == INTERNAL_ERROR]
-    selected = select_findings([f for f in found if f.code != INTERNAL_ERROR], data, settings, document.path)
-    return [_diagnostic(document, finding) for finding in internal + selected]
+    internal, others = split_internal_errors(found)  # shown whatever is selected, as `check` reports them
+    return [_diagnostic(document, finding) for finding in internal + select_findings(others, data, settings, document.path)]
 
 
 @server.feature(

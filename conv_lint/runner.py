@@ -110,6 +110,14 @@ def select_findings(
     return kept
 
 
+def split_internal_errors(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """CNV999 (a bug in conv-lint), reported whatever is selected or marked noqa, and the rest."""
+    internal, others = [], []
+    for finding in findings:
+        (internal if finding.code == INTERNAL_ERROR else others).append(finding)
+    return internal, others
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     use_noqa: bool = True
@@ -181,7 +189,6 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
 def _select(result: Result, data: bytes, source: SourceFile, settings: Settings, options: CheckOptions) -> FileResult:
     if isinstance(result, SourceError):
         return FileResult(errors=(f"{source.display}:{result.line}:{result.column}: {result.reason}",))
-    # A bug in conv-lint is reported whatever is selected or marked noqa, and fails the run.
-    internal = tuple(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in result if f.code == INTERNAL_ERROR)
-    findings = [f for f in result if f.code != INTERNAL_ERROR]
-    return FileResult(tuple(select_findings(findings, data, settings, source.display, options.use_noqa)), internal)
+    internal, findings = split_internal_errors(result)  # a bug in conv-lint also fails the run
+    errors = tuple(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in internal)
+    return FileResult(tuple(select_findings(findings, data, settings, source.display, options.use_noqa)), errors)
