@@ -1,5 +1,6 @@
 import importlib
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,12 @@ def require_installed(*modules: str) -> None:
         pytest.fail(f"CI installs the test group, but {', '.join(missing)} is missing")
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed")
+
+
+def keras_home(tmp_path: Path, data_format: str) -> Path:
+    """A KERAS_HOME folder whose keras.json sets ``image_data_format`` to ``data_format``."""
+    home = tmp_path / f"keras_{data_format}"
+    home.mkdir()
+    (home / "keras.json").write_text(json.dumps(
+        {"image_data_format": data_format, "backend": "tensorflow", "floatx": "float32", "epsilon": 1e-07}))
+    return home

@@ -5,13 +5,12 @@ Real TensorFlow and JAX in verify's workers, the real fixer writing real files.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import require_installed, run
+from conftest import keras_home, require_installed, run
 
 FRAMEWORKS = ("tensorflow", "keras", "jax", "flax")
 MODEL = (
@@ -55,14 +54,10 @@ def test_an_unsafe_pin_that_changes_behaviour_under_the_users_keras_json_is_refu
     """keras.json says channels_first: data_format=None follows it, so pinning "channels_last"
     (what --unsafe-fixes writes) would change the layer. Plain fix writes it; --verify refuses."""
     require_installed(*FRAMEWORKS)
-    keras_home = tmp_path / "keras_home"
-    keras_home.mkdir()
-    (keras_home / "keras.json").write_text(json.dumps(
-        {"image_data_format": "channels_first", "backend": "tensorflow", "floatx": "float32", "epsilon": 1e-07}))
     source = "import keras\nlayer = keras.layers.Conv1D(4, 3, padding='valid', kernel_initializer='glorot_uniform', bias_initializer='zeros')\n"
     model = tmp_path / "model.py"
     model.write_text(source)
-    env = {"KERAS_HOME": str(keras_home)}
+    env = {"KERAS_HOME": str(keras_home(tmp_path, "channels_first"))}
 
     unverified = _fix("--unsafe-fixes", "--diff", str(model), env=env, cwd=tmp_path)
     assert "data_format='channels_last'" in unverified.stdout  # what a plain unsafe fix would write

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, require_installed, run
+from conftest import FIXTURES, ROOT, keras_home, require_installed, run
 from conv_lint.verify.families import Probe
 from conv_lint.verify.pair import compare_calls, judge_pair, plan_pair
 from conv_lint.verify.plan import Jobs, Planner
@@ -125,21 +125,13 @@ def test_initializers_are_compared_over_many_draws(verified):
     assert any("equinox.nn.Conv1d" in note for note in bias["notes"])  # stands in for torch, not installed
 
 
-def _keras_home(tmp_path: Path, data_format: str) -> Path:
-    home = tmp_path / f"keras_{data_format}"
-    home.mkdir()
-    (home / "keras.json").write_text(json.dumps(
-        {"image_data_format": data_format, "backend": "tensorflow", "floatx": "float32", "epsilon": 1e-07}))
-    return home
-
-
 def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path):
     """data_format=None follows keras.json: a channels_first one makes Keras read (N, C, W), and
     verify feeds the call its probe that way, so the padding divergence is still measured
     (shapes (1, 1, 5) channels-first vs Flax's (1, 7, 1)) instead of the call raising."""
     require_installed(*FRAMEWORKS)
     (tmp_path / "model.py").write_text(SCENARIOS["keras_default.py"])
-    env = {"KERAS_HOME": str(_keras_home(tmp_path, "channels_first"))}
+    env = {"KERAS_HOME": str(keras_home(tmp_path, "channels_first"))}
     result = run("conv-lint", "verify", "model.py", "--select", "CNV001", "--format", "json", "--no-cache",
                  cwd=tmp_path, env=env)
     (padding,) = json.loads(result.stdout)["results"]
@@ -152,7 +144,7 @@ def test_a_keras_json_keras_refuses_makes_keras_calls_unverifiable_with_keras_re
     require_installed(*FRAMEWORKS)
     (tmp_path / "model.py").write_text(SCENARIOS["keras_default.py"])
     result = run("conv-lint", "verify", "model.py", "--select", "CNV001", "--no-cache", cwd=tmp_path,
-                 env={"KERAS_HOME": str(_keras_home(tmp_path, "channels_middle"))})
+                 env={"KERAS_HOME": str(keras_home(tmp_path, "channels_middle"))})
     assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr, result.stderr
     assert "UNVERIFIABLE: keras.layers.Conv1D could not be run: the tensorflow worker failed to start" in result.stdout
     assert "image_data_format=channels_middle" in result.stdout
@@ -163,7 +155,7 @@ def test_a_keras_json_keras_refuses_makes_keras_calls_unverifiable_with_keras_re
 def test_verify_reads_keras_json_as_keras_does(tmp_path, data_format):
     require_installed("keras")
     env = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "KERAS_HOME": str(_keras_home(tmp_path, data_format) if data_format else tmp_path / "none")}
+           "KERAS_HOME": str(keras_home(tmp_path, data_format) if data_format else tmp_path / "none")}
     probe = ("import keras\nfrom conv_lint.verify.families import keras_image_data_format\n"
              "print(keras.config.image_data_format(), keras_image_data_format())\n")
     result = run("python", "-c", probe, env=env)
