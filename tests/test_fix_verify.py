@@ -5,9 +5,7 @@ Real TensorFlow and JAX in verify's workers, the real fixer writing real files.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from conftest import keras_home, require_installed, run
@@ -26,9 +24,7 @@ MODEL = (
 
 
 def _fix(*args: str, env: dict | None = None, cwd: Path) -> subprocess.CompletedProcess:
-    conv_lint = str(Path(sys.executable).parent / "conv-lint")
-    return subprocess.run([conv_lint, "fix", *args], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True,
-                          text=True, timeout=600)
+    return run("conv-lint", "fix", *args, env=env, cwd=cwd)
 
 
 def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_reason(tmp_path):

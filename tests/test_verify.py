@@ -78,20 +78,14 @@ def test_cache_dir_holds_jax_compiled_programs_and_no_cache_writes_nothing(verif
     assert len(list((cache / "jax").iterdir())) > 50  # one entry per distinct program the fixtures need
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
 
-    import subprocess
-
     project, temporary = tmp_path / "project", tmp_path / "tmp"
     project.mkdir(), temporary.mkdir()
     (project / "pyproject.toml").write_text("[tool.conv-lint]\n")
     (project / "model.py").write_text(SCENARIOS["flax_even_stride.py"])
-    env = {**os.environ, "TMPDIR": str(temporary)}
-    conv_lint = str(Path(sys.executable).parent / "conv-lint")
 
-    def verify(*options: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([conv_lint, "verify", "model.py", *options], cwd=project, env=env, capture_output=True, text=True,
-                              timeout=300)
+    def verify(*options: str) -> None:
+        done = run("conv-lint", "verify", "model.py", *options, cwd=project, env={"TMPDIR": str(temporary)})
         assert done.returncode == 1 and "CONFIRMED" in done.stdout, done.stderr
-        return done
 
     verify("--no-cache")
     assert sorted(path.name for path in project.iterdir()) == ["model.py", "pyproject.toml"]
