@@ -15,11 +15,11 @@ import io
 import tokenize
 from dataclasses import dataclass, field
 
-from conv_lint.catalog import BIAS_INIT, CATALOG, Catalog, ConvAPI, Default, compare
-from conv_lint.porting import ModuleContext, call_flags, family, module_flags
-from conv_lint.resolve import BoundCall, ModuleNames, Resolver, Scope, bind_arguments, dotted_name
-from conv_lint.rules import DYNAMIC_CALL, INTERNAL_ERROR, RULES_BY_HAZARD, Flag
-from conv_lint.shapes import Values, layout_flags
+from conv_lint.binding import ResolvedCall, bind_arguments
+from conv_lint.catalog import CATALOG, Catalog, ConvAPI, Default
+from conv_lint.dataflow import Values
+from conv_lint.resolve import ModuleNames, Resolver, Scope, dotted_name
+from conv_lint.rules import CALL_RULES, DYNAMIC_CALL, INTERNAL_ERROR, MODULE_RULES, RULES_BY_HAZARD, Flag, ModuleContext
 
 PARTIAL = "functools.partial"
 FROM_CONFIG = "from_config"
@@ -74,26 +74,6 @@ def parse(source: bytes | str, path: str = "-") -> ast.Module:
         raise SourceError(f"cannot parse: {error}") from None
     except (RecursionError, MemoryError):
         raise SourceError("cannot parse: too deeply nested") from None
-
-
-@dataclass(frozen=True)
-class ResolvedCall:
-    """A call of a catalog API, with the scope it sits in and its arguments bound."""
-
-    node: ast.Call
-    scope: Scope
-    bound: BoundCall
-    qualified_name: str  # as this file reaches it, e.g. tensorflow.keras.layers.Conv1D
-    callee: str  # as written, e.g. tf.keras.layers.Conv1D
-    column: int  # 1-based, in characters
-
-    @property
-    def api(self) -> ConvAPI:
-        return self.bound.api
-
-    @property
-    def line(self) -> int:
-        return self.node.lineno
 
 
 @dataclass
@@ -153,13 +133,14 @@ def analyze_module(
     resolver = Resolver(names)
     for node, scope in names.calls:
         try:
-            hits.extend(_check_call(node, scope, resolver, catalog, calls, columns, path, frameworks))
+            hits.extend(_resolve_call(node, scope, resolver, catalog, calls, columns))
         except RecursionError:
             raise SourceError("cannot analyze: too deeply nested") from None
         except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
             hits.append(_internal_error(node, "call resolution", path, error))
     if calls:
-        hits.extend(_porting_hits(names, resolver, calls, columns, path))
+        context = ModuleContext(names, Values(names, resolver), {call.api.provider for call in calls}, columns.line, frameworks)
+        hits.extend(_rule_hits(calls, context, path))
     findings = sorted(
         (hit.finding(path, getattr(hit.node, "lineno", 1), columns.of(hit.node) if hit.node else 1) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
@@ -167,30 +148,33 @@ def analyze_module(
     return Analysis(resolver, calls, findings)
 
 
-def _porting_hits(
-    names: ModuleNames, resolver: Resolver, calls: list[ResolvedCall], columns: _CharacterColumns, path: str
-) -> list[_Hit]:
-    """The CNV1xx and CNV902 findings of a module that calls convs."""
-    values = Values(names, resolver)
-    context = ModuleContext(names, values, {family(call.api) for call in calls}, columns.line)
-    hits = []
+def _rule_hits(calls: list[ResolvedCall], context: ModuleContext, path: str) -> list[_Hit]:
+    """What the rules find in a module that calls convs: the default each call relies on (the rule
+    of its catalog hazard), then each call rule on each call, then each module rule. A rule that
+    raises becomes CNV999 at its call, and the other rules still run."""
+    hits: list[_Hit] = []
     for call in calls:
-        try:
-            flags = layout_flags(call.node, call.bound, call.scope, values)
-            flags += call_flags(call.node, call.bound, call.scope, context)
-        except RecursionError:
-            raise SourceError("cannot analyze: too deeply nested") from None
-        except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
-            hits.append(_internal_error(call.node, "the porting rules", path, error))
-            continue
-        hits.extend(_Hit.of(flag, call.api, call) for flag in flags)
+        for default in call.api.defaults:
+            rule = RULES_BY_HAZARD.get(default.hazard)
+            where = rule.code if rule else f"the rule for {default.hazard!r}"
+            hits.extend(_guarded(where, call.node, path, lambda: [rule.check_default(call, default, context)], call))
+        for rule in CALL_RULES:
+            hits.extend(_guarded(rule.code, call.node, path, lambda: rule.check(call, context), call))
+    for rule in MODULE_RULES:
+        hits.extend(_guarded(rule.code, None, path, lambda: rule.check_module(context)))
+    return hits
+
+
+def _guarded(where: str, node: ast.AST | None, path: str, check, call: ResolvedCall | None = None) -> list[_Hit]:
+    """The hits of one rule's check (its flags, None for none), or CNV999 if it raises."""
     try:
-        hits.extend(_Hit.of(flag, None) for flag in module_flags(context))
+        flags = [flag for flag in check() if flag is not None]
     except RecursionError:
         raise SourceError("cannot analyze: too deeply nested") from None
-    except Exception as error:
-        hits.append(_internal_error(None, "the initializer rules", path, error))
-    return hits
+    except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
+        return [_internal_error(node, where, path, error)]
+    api = call.api if call else None
+    return [_Hit.of(flag, api, call) for flag in flags]
 
 
 class _CharacterColumns:
@@ -230,7 +214,7 @@ class _Hit:
 
     @classmethod
     def of(cls, flag: Flag, api: ConvAPI | None, call: ResolvedCall | None = None) -> _Hit:
-        return cls(flag.node, flag.rule.code, flag.message, api, call, parameter=flag.parameter)
+        return cls(flag.node, flag.rule.code, flag.message, api, call, flag.default, flag.parameter)
 
     def finding(self, path: str, line: int, column: int) -> Finding:
         return Finding(
@@ -264,11 +248,6 @@ def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catal
     return None
 
 
-def _none_for_none(bound: BoundCall, default: Default) -> bool:
-    """``data_format=None`` where the default is None: written out, but still the framework's choice."""
-    return default.value == "None" and bound.passes_constant(default.param, None)
-
-
 def _indirect_api(call: ast.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
     """The API behind ``functools.partial(API, ...)`` or ``API.from_config(...)``."""
     func = call.func
@@ -281,43 +260,25 @@ def _indirect_api(call: ast.Call, scope: Scope, resolver: Resolver, catalog: Cat
     return found[0] if found else None
 
 
-def _check_call(
+def _resolve_call(
     node: ast.Call,
     scope: Scope,
     resolver: Resolver,
     catalog: Catalog,
     calls: list[ResolvedCall],
     columns: _CharacterColumns,
-    path: str,
-    frameworks: tuple[str, ...],
 ) -> list[_Hit]:
+    """Resolve and bind one call: a conv call joins ``calls``; one whose arguments cannot be bound is CNV901."""
     callee = dotted_name(node.func)
     if callee is None:
         return []
     found = _lookup(callee, scope, resolver, catalog)
     if found is None:
         indirect = _indirect_api(node, scope, resolver, catalog)
-        if indirect is None:
-            return []
-        return [_Hit(node, DYNAMIC_CALL.code, DYNAMIC_CALL.message(indirect, None, None), indirect)]
+        return [_Hit.of(DYNAMIC_CALL.check_unbound(node, indirect), indirect)] if indirect else []
     api, qualified_name = found
     bound = bind_arguments(api, node)
     if bound.dynamic:
-        return [_Hit(node, DYNAMIC_CALL.code, DYNAMIC_CALL.message(api, None, None), api)]
-    call = ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node))
-    calls.append(call)
-    hits = []
-    for default in api.defaults:
-        if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
-            continue
-        if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
-            continue
-        rule = RULES_BY_HAZARD.get(default.hazard)
-        try:
-            message = rule.message(api, default, compare(api, default, frameworks))
-        except Exception as error:  # a bug in one rule: report it as CNV999 and let the others run
-            where = rule.code if rule else f"the rule for {default.hazard!r}"
-            hits.append(_internal_error(node, where, path, error))
-            continue
-        hits.append(_Hit(node, rule.code, message, api, call, default))
-    return hits
+        return [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
+    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node)))
+    return []

@@ -33,10 +33,11 @@ Result = list[Finding] | SourceError
 
 @functools.lru_cache(maxsize=None)
 def analyzer_fingerprint() -> str:
+    # Every module of the package, subpackages too: the rules and the catalog are packages.
     parts = [__version__]
-    for source in sorted(_PACKAGE.glob("*.py")):
+    for source in sorted(_PACKAGE.rglob("*.py")):
         status = source.stat()
-        parts.append(f"{source.name}:{status.st_size}:{status.st_mtime_ns}")
+        parts.append(f"{source.relative_to(_PACKAGE).as_posix()}:{status.st_size}:{status.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 

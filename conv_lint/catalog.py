@@ -120,8 +120,9 @@ class ConvAPI:
     rank_params: tuple[str, ...] = ()
     # Where this framework's initializers live, in order of preference, for `{init}` in pins.
     initializers: tuple[str, ...] = ()
-    # Which table of ALIGN_SOURCES writes this API's settings for `fix --align-with`.
-    family: str = ""
+    # The layer library the API belongs to (keras, flax, haiku, equinox, torch; "" for a functional
+    # API): which table of ALIGN_SOURCES writes its settings for `fix --align-with`.
+    library: str = ""
     window: Window | None = None
     operands: Operands | None = None
     weight: Weight | None = None
@@ -144,6 +145,11 @@ class ConvAPI:
     @property
     def parameters(self) -> tuple[str, ...]:
         return self.positional + self.keyword_only
+
+    @property
+    def provider(self) -> str:
+        """Who provides the API: its layer library, or the module of a functional API (``jax.lax``, ``tensorflow.nn``)."""
+        return self.library or self.name.rpartition(".")[0]
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,7 @@ def _keras(
         defaults=defaults,
         bias_switch="use_bias",
         initializers=("keras.initializers", "tensorflow.keras.initializers", "tf_keras.initializers"),
-        family="keras",
+        library="keras",
         window=Window("kernel_size", "strides", "dilation_rate"),
         weight=weight,
     )
@@ -264,7 +270,7 @@ def _haiku(leaf: str, positional: str, data_format: str) -> ConvAPI:
         ),
         bias_switch="with_bias",
         initializers=("haiku.initializers",),
-        family="haiku",
+        library="haiku",
         window=Window("kernel_shape", "stride", "rate" if "rate" in parameters else None),
     )
 
@@ -306,7 +312,7 @@ def _zero_padding(side: str, names: tuple[str, ...], positional: str, value: str
         side=side,
         positional=parameters,
         defaults=(Default(PADDING, "padding", value, "valid", pin=value),),
-        family="equinox" if side == JAX else "torch",
+        library="equinox" if side == JAX else "torch",
         window=Window(None if functional else "kernel_size", "stride", "dilation"),
         weight=None if functional else Weight("weight", layout),
         **kw,
@@ -539,7 +545,7 @@ APIS: tuple[ConvAPI, ...] = (
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
         initializers=("flax.linen.initializers",),
-        family="flax",
+        library="flax",
         window=_FLAX_WINDOW,
     ),
     ConvAPI(
@@ -552,7 +558,7 @@ APIS: tuple[ConvAPI, ...] = (
         defaults=_FLAX_TRANSPOSE,
         bias_switch="use_bias",
         initializers=("flax.linen.initializers",),
-        family="flax",
+        library="flax",
         window=_FLAX_WINDOW,
     ),
     ConvAPI(
@@ -566,7 +572,7 @@ APIS: tuple[ConvAPI, ...] = (
         defaults=_FLAX_CONV,
         bias_switch="use_bias",
         initializers=("flax.nnx.initializers",),
-        family="flax",
+        library="flax",
         window=_FLAX_WINDOW,
         weight=Weight("kernel", "SIO"),
     ),
@@ -581,7 +587,7 @@ APIS: tuple[ConvAPI, ...] = (
         defaults=_FLAX_TRANSPOSE,
         bias_switch="use_bias",
         initializers=("flax.nnx.initializers",),
-        family="flax",
+        library="flax",
         window=_FLAX_WINDOW,
         weight=Weight("kernel", "SIO"),
     ),
@@ -666,7 +672,7 @@ ALIGN_TARGETS: dict[str, dict[str, str]] = {
 ALIGN_TARGETS["jax"] = ALIGN_TARGETS["flax"]
 ALIGN_CHOICES = tuple(sorted(ALIGN_TARGETS))
 
-# ... and how each family writes that kind. A missing entry means the family cannot express
+# ... and how each layer library writes that kind. A missing entry means the library cannot express
 # it (no Keras initializer draws a bias from U(±1/sqrt(fan_in)) of the kernel's fan-in).
 # torch's kaiming_uniform_(a=sqrt(5)) is U(±1/sqrt(fan_in)): variance scaling 1/3, fan_in, uniform.
 ALIGN_SOURCES: dict[str, dict[tuple[str, str], str]] = {
@@ -844,7 +850,7 @@ def target_packages(frameworks: tuple[str, ...]) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class MessageContrasts:
     """What a message says of other frameworks: the defaults that differ from the call's or,
     when no target framework's does, those that agree (so the message can say so)."""
 
@@ -852,7 +858,7 @@ class Comparison:
     agree: tuple[Contrast, ...] = ()
 
 
-def compare(api: ConvAPI, default: Default, frameworks: tuple[str, ...] = ()) -> Comparison:
+def message_contrasts(api: ConvAPI, default: Default, frameworks: tuple[str, ...] = ()) -> MessageContrasts:
     """The frameworks a message about ``default`` names.
 
     Without target frameworks, the one ``contrast_for`` prefers. With them, one contrast per
@@ -863,12 +869,12 @@ def compare(api: ConvAPI, default: Default, frameworks: tuple[str, ...] = ()) ->
     """
     if not frameworks:
         contrast = contrast_for(api, default)
-        return Comparison(differ=(contrast,) if contrast else ())
+        return MessageContrasts(differ=(contrast,) if contrast else ())
     differ = _one_per_framework(default, frameworks, lambda c: c.kind != default.kind)
     if differ:
-        return Comparison(differ=differ)
+        return MessageContrasts(differ=differ)
     agree = _one_per_framework(default, frameworks, lambda c: c.kind == default.kind and c.side != api.side)
-    return Comparison(agree=agree)
+    return MessageContrasts(agree=agree)
 
 
 def _one_per_framework(

@@ -21,7 +21,6 @@ import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from conv_lint.catalog import ConvAPI, Slot
 
 # A name bound by something conv-lint cannot see through (a def, a parameter, `x = f()`).
 LOCAL = "<local>"
@@ -36,7 +35,7 @@ class Alias:
 
 @dataclass(frozen=True)
 class Write:
-    """One binding of a name, in source order, for following values (``conv_lint.shapes``).
+    """One binding of a name, in source order, for following values (``conv_lint.dataflow``).
 
     ``node`` is the assignment statement when ``value`` is the expression it assigns to the
     name; otherwise the binding itself (an ``ast.arg`` for a parameter, an import, a loop
@@ -348,72 +347,65 @@ class Resolver:
         return tuple(dict.fromkeys(results))
 
 
-@dataclass(frozen=True)
-class Argument:
-    """An argument as passed: its expression, and its place among the call's arguments in source order."""
+class ReachingDefinitions:
+    """Which write of a name a read sees, per module (the statement blocks of each scope are kept)."""
 
-    value: ast.expr
-    index: int
+    def __init__(self) -> None:
+        self._blocks: dict[int, dict[int, list[ast.stmt]]] = {}
 
-
-@dataclass(frozen=True)
-class BoundCall:
-    """A call bound to an API's signature: which parameters it passes, and how."""
-
-    api: ConvAPI
-    arguments: dict[str, Argument]
-    # *args or **kwargs: any parameter may be set, so no default can be claimed.
-    dynamic: bool
-
-    def passes(self, parameter: str) -> bool:
-        return parameter in self.arguments
-
-    def passes_constant(self, parameter: str, value: object) -> bool:
-        arg = self.arguments.get(parameter)
-        return arg is not None and is_constant(arg.value, value)
-
-    def spatial_rank(self) -> int | None:
-        """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
-        for parameter in self.api.rank_params:
-            arg = self.arguments.get(parameter)
-            if arg is not None and isinstance(arg.value, (ast.Tuple, ast.List)):
-                rank = len(arg.value.elts)
-                if 1 <= rank <= 3:
-                    return rank
-        return None
-
-
-def bind_arguments(api: ConvAPI, call: ast.Call) -> BoundCall:
-    """Bind a call's arguments by position and keyword, as Python would for ``api``."""
-    arguments: dict[str, Argument] = {}
-    dynamic = any(isinstance(arg, ast.Starred) for arg in call.args)
-    for position, arg in enumerate(call.args):
-        if position < len(api.positional) and not dynamic:
-            arguments[api.positional[position]] = Argument(arg, position)
-    for offset, keyword in enumerate(call.keywords):
-        if keyword.arg is None:
-            dynamic = True
-        else:
-            # Without *args every positional argument precedes the keywords in the source.
-            arguments[keyword.arg] = Argument(keyword.value, len(call.args) + offset)
-    return BoundCall(api, arguments, dynamic)
-
-
-def slot_argument(call: ast.Call, slot: Slot) -> ast.expr | None:
-    """The argument ``call`` passes for ``slot``: by keyword, or by position if no ``*args`` comes first."""
-    if slot.keyword is not None:
-        for keyword in call.keywords:
-            if keyword.arg == slot.keyword:
-                return keyword.value
-    for index, arg in enumerate(call.args):
-        if isinstance(arg, ast.Starred):
+    def reaching_write(self, node: ast.Name, scope: Scope) -> tuple[Write, Scope] | None:
+        """The one write a read sees: the last before it in its own scope (if every path passes it),
+        or the only write of the enclosing scope that binds the name."""
+        owner = scope.binding_scope(node.id)
+        if owner is None:
             return None
-        if index == slot.position:
-            return arg
-    return None
+        writes = owner.writes[node.id]
+        if owner is not scope:
+            return (writes[0], owner) if len(writes) == 1 else None
+        at = (node.lineno, node.col_offset)
+        before = [write for write in writes if takes_effect(write) <= at]
+        if not before:
+            return None
+        write = max(before, key=takes_effect)
+        if write.value is not None and not self._dominates(owner, write, at):
+            return None
+        return write, owner
+
+    def _dominates(self, owner: Scope, write: Write, at: tuple[int, int]) -> bool:
+        """Whether every path to ``at`` passes ``write``: the read lies in the rest of the block
+        holding the assignment (not after an ``if`` that assigned in one branch only)."""
+        block = self._block_of(owner).get(id(write.node))
+        if block is None:
+            return False
+        last = block[-1]
+        return at <= (last.end_lineno, last.end_col_offset)
+
+    def _block_of(self, owner: Scope) -> dict[int, list[ast.stmt]]:
+        """Each statement of ``owner``'s own body (not of nested defs) -> the list holding it."""
+        key = id(owner)
+        if key not in self._blocks:
+            blocks: dict[int, list[ast.stmt]] = {}
+            node = owner.node
+            pending = [node.body] if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else []
+            while pending:
+                statements = pending.pop()
+                for statement in statements:
+                    blocks[id(statement)] = statements
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        continue
+                    for part in ("body", "orelse", "finalbody"):
+                        inner = getattr(statement, part, None)
+                        if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                            pending.append(inner)
+                    for child in (*getattr(statement, "handlers", ()), *getattr(statement, "cases", ())):
+                        pending.append(child.body)
+            self._blocks[key] = blocks
+        return self._blocks[key]
 
 
-def argument_node(call: ast.Call, argument: Argument) -> ast.AST:
-    """Where an argument stands in the source: its keyword (``padding=...``), or its value if positional."""
-    offset = argument.index - len(call.args)
-    return call.keywords[offset] if 0 <= offset < len(call.keywords) else argument.value
+def takes_effect(write: Write) -> tuple[int, int]:
+    """Where a write binds its name: after its statement for an assignment, else where it stands."""
+    node = write.node
+    if write.value is not None:
+        return (node.end_lineno, node.end_col_offset)
+    return (node.lineno, node.col_offset)

@@ -247,7 +247,7 @@ def test_arguments_are_found_by_keyword_or_position_and_pointed_at():
     import ast
 
     from conv_lint.catalog import Slot
-    from conv_lint.resolve import Argument, argument_node, slot_argument
+    from conv_lint.binding import Argument, argument_node, slot_argument
 
     call = ast.parse("f(key, (3, 1, 1), dtype=float)").body[0].value
     assert ast.unparse(slot_argument(call, Slot(1, "shape"))) == "(3, 1, 1)"

@@ -6,7 +6,9 @@ import pytest
 
 from conv_lint.analyzer import analyze
 from conv_lint.catalog import CATALOG, CONTRASTS
-from conv_lint.rules import RULES, RULES_BY_HAZARD
+from conv_lint.config import Settings
+from conv_lint.fix import fix_source
+from conv_lint.rules import NO_FIX, RULES, RULES_BY_HAZARD, Invalid
 
 CASES_VALID = [(rule.code, i, source) for rule in RULES for i, source in enumerate(rule.valid)]
 CASES_INVALID = [(rule.code, i, source) for rule in RULES for i, source in enumerate(rule.invalid)]
@@ -26,6 +28,21 @@ def test_invalid_example_is_flagged_by_its_rule(code, index, source):
     assert len(findings) >= 1
     # The finding points at the call on the example's last line.
     assert findings[0].line == source.rstrip("\n").count("\n") + 1
+
+
+FIXABLE = [(rule.code, i, case) for rule in RULES if rule.fix != NO_FIX for i, case in enumerate(rule.invalid)]
+
+
+@pytest.mark.parametrize(("code", "index", "case"), FIXABLE, ids=[f"{c}-fix-{i}" for c, i, _ in FIXABLE])
+def test_invalid_example_is_fixed_into_its_expected_replacement(code, index, case):
+    """As Fixit's ``expected_replacement``: the safe fix of the rule's own finding, nothing else."""
+    assert isinstance(case, Invalid), "an INVALID case of a rule with a fix says what the fix makes of it"
+    result = fix_source(case.encode(), "example.py", Settings(select=(code,)))
+    if case.expected_replacement is None:
+        assert result.fixed == case.encode() and not result.fixed_findings
+    else:
+        assert result.fixed.decode() == case.expected_replacement
+        assert code not in {finding.code for finding in analyze(case.expected_replacement, "example.py")}
 
 
 def test_every_rule_has_examples_and_docs():

@@ -1,271 +1,39 @@
-"""Porting hazards: values that are correct in one framework and mean something else in another.
+"""CNV106 and CNV108: initializers whose name or formula means something else in another framework.
 
-Padding strings and integers (Keras ``'causal'``, ``'same'`` that PyTorch cannot reproduce,
-integer padding no string reproduces), initializers (Haiku's truncated normal, He-uniform next to
-PyTorch, JAX's ``uniform``, formulas labelled with the wrong name) and the opt-in precision rule.
-``call_flags`` looks at one resolved conv call, ``module_flags`` at the initializer calls of a
-module that calls convs. Values come from ``conv_lint.shapes.Values``, so ``kernel_size=K`` with
-``K = 4`` earlier counts as a literal.
+Haiku's truncated normal (std 0.88/sqrt(fan_in), not ``lecun_normal``), He-uniform next to
+PyTorch's narrower default, JAX's ``uniform`` (all positive), and ``sqrt(c / fan)`` formulas labelled
+with the wrong initializer's name. The per-call checks read a conv's initializer argument; the
+per-module checks read every initializer call and draw of a module that calls convs.
 """
 
 from __future__ import annotations
 
 import ast
 import io
-import math
 import re
 import tokenize
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
+from conv_lint.binding import ResolvedCall, argument_node, slot_argument
 from conv_lint.catalog import (
     ALIGN_SOURCES,
     INITIALIZER_MODULES,
-    JAX,
     KERNEL_INIT,
     NORMAL_STDS,
     STANDARD_NORMALS,
-    TORCH,
     TRUNCATED_NORMALS,
     TRUNCATED_STD,
     UNIFORM_BOUNDS,
-    ConvAPI,
 )
-from conv_lint.resolve import Argument, BoundCall, ModuleNames, Scope, argument_node, dotted_name, slot_argument
-from conv_lint.rules import (
-    CAUSAL_PADDING,
-    EXPLICIT_PADDING,
-    IMPLICIT_PRECISION,
-    INITIALIZER_NAME,
-    SAME_PADDING_TORCH,
-    TRUNCATED_NORMAL,
-    Flag,
-)
-from conv_lint.shapes import Values
-
-# Families whose padding is a string (Keras, tf.nn and lax take nothing else).
-STRING_PADDING = frozenset({"keras", "flax", "haiku", "tensorflow.nn", "jax.lax"})
-# Families whose padding may be integers.
-INTEGER_PADDING = frozenset({"flax", "equinox", "torch"})
+from conv_lint.dataflow import Values
+from conv_lint.resolve import ModuleNames, Scope, dotted_name
+from conv_lint.rules.base import Flag, ModuleContext, Rule
 
 
-def family(api: ConvAPI) -> str:
-    """``keras``, ``flax``, ``torch``, ... or the module of a functional API (``jax.lax``)."""
-    return api.family or api.name.rpartition(".")[0]
-
-
-@dataclass
-class ModuleContext:
-    """What the checks need to know about the module around a call."""
-
-    names: ModuleNames
-    values: Values
-    families: set[str]  # of the conv calls the module makes
-    line: Callable[[int], str]  # a source line, decoded only when asked for
-
-
-# -- per call ----------------------------------------------------------------------------------
-
-
-def call_flags(node: ast.Call, bound: BoundCall, scope: Scope, context: ModuleContext) -> list[Flag]:
+def _haiku_default_init(call: ResolvedCall, context: ModuleContext) -> Iterator[Flag]:
+    node, bound = call.node, call.bound
     api = bound.api
-    flags = [
-        *_causal(node, bound, scope, context),
-        *_same_padding(node, bound, scope, context),
-        *_explicit_padding(node, bound, scope, context),
-        *_haiku_default_init(node, bound, context),
-        *_kernel_initializer(node, bound, scope, context),
-    ]
-    if api.side == JAX and "precision" in api.parameters and _relies_on_none(bound, "precision"):
-        message = (
-            f"{api.name} leaves precision=None: on GPUs with TF32 (Ampere and newer) float32 convolutions"
-            " then run in TF32 (max relative error 2.9e-4 on an H100, 7e-7 with precision='highest') — pass"
-            " precision= explicitly"
-        )
-        flags.append(Flag(node, IMPLICIT_PRECISION, message, "precision"))
-    return flags
-
-
-def _relies_on_none(bound: BoundCall, parameter: str) -> bool:
-    return not bound.passes(parameter) or bound.passes_constant(parameter, None)
-
-
-@dataclass(frozen=True)
-class _Window:
-    """A call's window, per spatial axis, where the source gives it."""
-
-    sizes: list[int] | None
-    strides: list[int] | None
-    dilations: list[int] | None
-
-
-def _window(bound: BoundCall, scope: Scope, values: Values) -> _Window:
-    window = bound.api.window
-
-    def ints(parameter: str | None, default: int | None) -> list[int] | None:
-        argument = bound.arguments.get(parameter) if parameter else None
-        if argument is None:
-            return None if default is None else [default]
-        value = values.known(argument.value, scope)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return [value]
-        if isinstance(value, tuple) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            return list(value)
-        return None
-
-    if window is None:
-        return _Window(None, None, None)
-    return _Window(ints(window.size, None), ints(window.strides, 1), ints(window.dilation, 1))
-
-
-def _padding(bound: BoundCall, scope: Scope, values: Values) -> tuple[Argument, object] | None:
-    argument = bound.arguments.get("padding")
-    if argument is None:
-        return None
-    value = values.known(argument.value, scope)
-    return (argument, value) if value is not None else None
-
-
-def _effective(window: _Window) -> list[int] | None:
-    """(k - 1) * d per spatial axis: the padding 'same' adds at stride 1."""
-    if window.sizes is None or window.dilations is None:
-        return None
-    rank = max(len(window.sizes), len(window.dilations))
-    if {len(window.sizes), len(window.dilations)} - {1, rank}:
-        return None
-    sizes = window.sizes * rank if len(window.sizes) == 1 else window.sizes
-    dilations = window.dilations * rank if len(window.dilations) == 1 else window.dilations
-    return [(k - 1) * d for k, d in zip(sizes, dilations)]
-
-
-def _pairs(pairs: list[tuple[int, int]]) -> str:
-    return str(pairs[0]) if len(set(pairs)) == 1 else ", ".join(map(str, pairs))
-
-
-def _causal(node: ast.Call, bound: BoundCall, scope: Scope, context: ModuleContext) -> Iterator[Flag]:
-    padding = _padding(bound, scope, context.values)
-    if family(bound.api) != "keras" or padding is None:
-        return
-    argument, value = padding
-    if not (isinstance(value, str) and value.lower() == "causal"):
-        return
-    effective = _effective(_window(bound, scope, context.values))
-    pad = str(effective[0]) if effective and len(effective) == 1 else "(kernel_size - 1) * dilation_rate"
-    yield Flag(
-        argument_node(node, argument),
-        CAUSAL_PADDING,
-        f"{bound.api.name} padding={value!r} pads {pad} steps at the start only; lax, Haiku, Equinox and PyTorch"
-        f" have no such string — write padding=[({pad}, 0)] in lax, Haiku or Equinox, 'CAUSAL' in Flax, and"
-        f" F.pad(x, ({pad}, 0)) before a padding=0 conv in PyTorch",
-        "padding",
-    )
-
-
-def _same_padding(node: ast.Call, bound: BoundCall, scope: Scope, context: ModuleContext) -> Iterator[Flag]:
-    padding = _padding(bound, scope, context.values)
-    api = bound.api
-    if padding is None or api.transposed:
-        return
-    argument, value = padding
-    if not (isinstance(value, str) and value.lower() == "same"):
-        return
-    window = _window(bound, scope, context.values)
-    strided = window.strides is not None and any(s > 1 for s in window.strides)
-    where = argument_node(node, argument)
-    if api.side == TORCH:
-        if strided:
-            yield Flag(
-                where,
-                SAME_PADDING_TORCH,
-                f"{api.name} padding={value!r} with stride {_axes(window.strides)} raises RuntimeError: PyTorch pads"
-                " 'same' for stride 1 only (Keras and JAX pad by the input length) — F.pad the input and use padding=0",
-                "padding",
-            )
-        return
-    if "torch" not in context.names.packages:
-        return
-    effective = _effective(window)
-    if strided:
-        stride = max(window.strides)
-        example = ""
-        if effective is not None and len(set(effective)) == 1:
-            total = max((math.ceil(8 / stride) - 1) * stride + effective[0] + 1 - 8, 0)
-            example = f", ({total // 2}, {total - total // 2}) for n = 8"
-        message = (
-            f"{api.name} padding={value!r} with stride {_axes(window.strides)} pads by the input length n"
-            f" (max((ceil(n/s) - 1)*s + (k - 1)*d + 1 - n, 0) in all, the extra on the right{example}); PyTorch's"
-            " padding='same' raises for stride > 1 and its integer padding is the same on both sides —"
-            " F.pad the input for the lengths you use, then padding=0"
-        )
-    elif effective is not None and any(t % 2 for t in effective):
-        pairs = [(t // 2, t - t // 2) for t in effective]
-        message = (
-            f"{api.name} padding={value!r} with kernel size {_axes(window.sizes)} pads {_pairs(pairs)} (the extra on"
-            " the right); PyTorch's integer padding is the same on both sides — in PyTorch use padding='same'"
-            f" (stride 1 only) or F.pad the input by {_pairs(pairs)} and padding=0"
-        )
-    else:
-        return
-    yield Flag(where, SAME_PADDING_TORCH, message, "padding")
-
-
-def _axes(values: list[int]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
-
-
-def _explicit_padding(node: ast.Call, bound: BoundCall, scope: Scope, context: ModuleContext) -> Iterator[Flag]:
-    api = bound.api
-    own = family(api)
-    if own not in INTEGER_PADDING or api.transposed or not (context.families - {own}) & STRING_PADDING:
-        return
-    padding = _padding(bound, scope, context.values)
-    window = _window(bound, scope, context.values)
-    effective = _effective(window)
-    if padding is None or effective is None or window.strides is None:
-        return
-    argument, value = padding
-    pairs = _explicit_pairs(value, len(effective))
-    if pairs is None or len(pairs) != len(effective):
-        return
-    same = [(t // 2, t - t // 2) for t in effective]
-    stride_one = all(s == 1 for s in window.strides)
-    if all(pair == (0, 0) for pair in pairs) or stride_one and pairs == same:
-        return
-    if stride_one and len(pairs) == 1 and pairs[0] == (effective[0], 0):
-        return  # Keras 'causal', Flax 'CAUSAL'
-    layer = f"keras.layers.ZeroPadding{len(pairs)}D({_pairs(pairs) if len(pairs) == 1 else tuple(pairs)})"
-    if pairs == same:
-        why = (
-            f"pads {_pairs(pairs)} whatever the input length, while 'same' with stride {_axes(window.strides)} pads by"
-            " the length (less on the left for some lengths)"
-        )
-    else:
-        why = f"pads {_pairs(pairs)}, which neither 'valid' nor 'same' ({_pairs(same)} at stride 1) does"
-    yield Flag(
-        argument_node(node, argument),
-        EXPLICIT_PADDING,
-        f"{api.name} padding={ast.unparse(argument.value)} {why} — no padding string reproduces it: write"
-        f" padding={list(pairs)} in Flax or lax, and {layer} before a padding='valid' conv in Keras",
-        "padding",
-    )
-
-
-def _explicit_pairs(value: object, rank: int) -> list[tuple[int, int]] | None:
-    """Integer padding as (low, high) per spatial axis: ``1``, ``(1, 2)`` (one per axis), ``((1, 2),)``."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [(value, value)] * rank
-    if not isinstance(value, tuple) or not value:
-        return None
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return [(v, v) for v in value]
-    if all(isinstance(v, tuple) and len(v) == 2 and all(isinstance(i, int) for i in v) for v in value):
-        return [tuple(v) for v in value]
-    return None
-
-
-def _haiku_default_init(node: ast.Call, bound: BoundCall, context: ModuleContext) -> Iterator[Flag]:
-    api = bound.api
-    if family(api) != "haiku" or "flax" not in context.families or not _relies_on_none(bound, "w_init"):
+    if api.provider != "haiku" or "flax" not in context.providers or not bound.relies_on_none("w_init"):
         return
     matching = ALIGN_SOURCES["haiku"][(KERNEL_INIT, "lecun_normal")].replace("{init}", "haiku.initializers")
     yield Flag(
@@ -278,7 +46,8 @@ def _haiku_default_init(node: ast.Call, bound: BoundCall, context: ModuleContext
     )
 
 
-def _kernel_initializer(node: ast.Call, bound: BoundCall, scope: Scope, context: ModuleContext) -> Iterator[Flag]:
+def _kernel_initializer(call: ResolvedCall, context: ModuleContext) -> Iterator[Flag]:
+    node, bound, scope = call.node, call.bound, call.scope
     api = bound.api
     for default in api.defaults:
         if default.hazard != KERNEL_INIT or not bound.passes(default.param):
@@ -287,8 +56,8 @@ def _kernel_initializer(node: ast.Call, bound: BoundCall, scope: Scope, context:
         kind = _initializer_kind(argument.value, scope, context)
         source = ast.unparse(argument.value)
         where = argument_node(node, argument)
-        if kind == "he_uniform" and "torch" in context.names.packages and api.family in ALIGN_SOURCES:
-            torch_default = ALIGN_SOURCES[api.family].get((KERNEL_INIT, "kaiming_uniform"))
+        if kind == "he_uniform" and "torch" in context.names.packages and api.library in ALIGN_SOURCES:
+            torch_default = ALIGN_SOURCES[api.library].get((KERNEL_INIT, "kaiming_uniform"))
             instead = f" — for PyTorch's default write {torch_default.replace('{init}', api.initializers[0])}" if torch_default else ""
             yield Flag(
                 where,
@@ -334,14 +103,20 @@ def _initializer_kind(node: ast.expr, scope: Scope, context: ModuleContext, dept
 # -- per module: initializer calls -----------------------------------------------------------
 
 
-def module_flags(context: ModuleContext) -> Iterator[Flag]:
-    """Truncated normals with stddev 1/sqrt(...), and formulas labelled with another initializer's name."""
+def _truncated_normals(context: ModuleContext) -> Iterator[Flag]:
+    """Truncated normals whose stddev is written as 1/sqrt(...)."""
+    for call, scope in context.names.calls:
+        for name in context.values.qualified(call.func, scope):
+            if name in TRUNCATED_NORMALS:
+                yield from _truncated_normal(call, scope, name, context)
+
+
+def _labelled_formulas(context: ModuleContext) -> Iterator[Flag]:
+    """Uniform and normal draws whose spread formula is labelled with another initializer's name."""
     values = context.values
     for call, scope in context.names.calls:
         for name in values.qualified(call.func, scope):
-            if name in TRUNCATED_NORMALS:
-                yield from _truncated_normal(call, scope, name, context)
-            elif name in UNIFORM_BOUNDS:
+            if name in UNIFORM_BOUNDS:
                 low, high = (slot_argument(call, slot) for slot in UNIFORM_BOUNDS[name])
                 bound = high if high is not None else low
                 yield from _labelled_formula(call, scope, "uniform", bound, context)
@@ -369,8 +144,8 @@ def _truncated_normal(call: ast.Call, scope: Scope, name: str, context: ModuleCo
     if formula is None or formula[0] != 1.0:
         return
     module = name.rpartition(".")[0]
-    family_name = "haiku" if module.startswith("haiku") else "keras" if "keras" in module else "flax"
-    lecun = ALIGN_SOURCES[family_name][(KERNEL_INIT, "lecun_normal")].replace("{init}", module)
+    library = "haiku" if module.startswith("haiku") else "keras" if "keras" in module else "flax"
+    lecun = ALIGN_SOURCES[library][(KERNEL_INIT, "lecun_normal")].replace("{init}", module)
     written = _written(stddev, scope, context.values)
     keyword = next((k for k in call.keywords if k.value is stddev), None)
     yield Flag(
@@ -382,7 +157,7 @@ def _truncated_normal(call: ast.Call, scope: Scope, name: str, context: ModuleCo
     )
 
 
-# sqrt(c / fan) formulas: (distribution, c, number of fan terms added) -> initializer family
+# sqrt(c / fan) formulas: (distribution, c, number of fan terms added) -> initializer scheme
 FORMULAS = {
     ("uniform", 6.0, 2): "glorot",
     ("uniform", 6.0, 1): "he",
@@ -395,7 +170,7 @@ FORMULAS = {
 # What each label means, per distribution, and the formulas a label may stand for.
 LABELS = {"glorot": "glorot", "xavier": "glorot", "he": "he", "kaiming": "he", "lecun": "lecun"}
 ACCEPTS = {"glorot": {"glorot"}, "he": {"he", "torch"}, "lecun": {"lecun"}}
-# (distribution, family) -> (name, formula)
+# (distribution, scheme) -> (name, formula)
 DEFINITIONS = {
     ("uniform", "glorot"): ("Glorot (Xavier) uniform", "U(±sqrt(6/(fan_in + fan_out)))"),
     ("uniform", "he"): ("He (Kaiming) uniform", "U(±sqrt(6/fan_in))"),
@@ -547,3 +322,103 @@ def _comments(line: str) -> list[str]:
     except (tokenize.TokenError, SyntaxError):
         pass  # a line that opens a bracket or string: the comments before the error are kept
     return comments
+
+
+TRUNCATED_NORMAL = Rule(
+    code="CNV106",
+    name="truncated-normal-std",
+    summary="A truncated normal with stddev 1/sqrt(fan_in) has std 0.88/sqrt(fan_in): it is not `lecun_normal`.",
+    what_it_does=(
+        "Flags truncated-normal initializers (Haiku `TruncatedNormal`, `jax.nn`/Flax"
+        " `truncated_normal`, Keras `TruncatedNormal`) whose `stddev` is written as `1/sqrt(...)`,"
+        " and Haiku conv layers that rely on their default `w_init` (that same initializer) in a file"
+        " that also makes Flax convs."
+    ),
+    why=(
+        "`stddev` is the standard deviation of the normal before it is cut at ±2 stddev, with no"
+        " correction, so the weights' std is 0.8796 × stddev: Haiku's default `w_init`,"
+        " `TruncatedNormal(1/sqrt(fan_in))`, has std 0.88/sqrt(fan_in) and bound 2/sqrt(fan_in), while"
+        " Flax's `lecun_normal()` (`variance_scaling(1, 'fan_in', 'truncated_normal')`) divides by"
+        " 0.8796 and has std exactly 1/sqrt(fan_in), although both are described as \"1/sqrt(fan_in)\"."
+    ),
+    example=(
+        "import haiku as hk\nimport numpy as np\n\n"
+        "w_init = hk.initializers.TruncatedNormal(stddev=1.0 / np.sqrt(fan_in))\n"
+        "conv = hk.Conv1D(8, 3, w_init=w_init)\n"
+    ),
+    use_instead=(
+        "import haiku as hk\n\n"
+        "# std exactly 1/sqrt(fan_in), as Flax's lecun_normal()\n"
+        "w_init = hk.initializers.VarianceScaling(1.0, 'fan_in', 'truncated_normal')\n"
+        "conv = hk.Conv1D(8, 3, w_init=w_init)\n"
+    ),
+    fix_safety="No fix: replacing the initializer changes the weights drawn.",
+    valid=(
+        "import haiku as hk\nhk.Conv1D(4, 3, w_init=hk.initializers.VarianceScaling(1.0, 'fan_in', 'truncated_normal'))\n",
+        "import haiku as hk\nhk.Conv1D(4, 3, w_init=hk.initializers.TruncatedNormal(0.02))\n",
+        "import haiku as hk\nhk.Conv1D(4, 3)\n",
+    ),
+    invalid=(
+        "import haiku as hk\nimport numpy as np\nhk.Conv1D(4, 3, w_init=hk.initializers.TruncatedNormal(1.0 / np.sqrt(12)))\n",
+        "import math\nimport flax.linen as nn\nnn.Conv(4, 3, kernel_init=nn.initializers.truncated_normal(fan_in ** -0.5))\n",
+        "import flax.linen as nn\nimport haiku as hk\nnn.Conv(4, 3)\nhk.Conv1D(4, 3)\n",
+    ),
+    frameworks=("flax", "haiku", "jax", "keras"),
+    check=_haiku_default_init,
+    check_module=_truncated_normals,
+)
+
+INITIALIZER_NAME = Rule(
+    code="CNV108",
+    name="initializer-name-mismatch",
+    summary="An initializer whose name means something else in another framework, or a formula labelled with the wrong name.",
+    what_it_does=(
+        "Flags (1) a uniform or normal draw written as a formula (`random.uniform(key, shape,"
+        " minval=-sqrt(6 / fan_in), maxval=sqrt(6 / fan_in))`, `random.normal(key, shape) * sqrt(2 /"
+        " fan_in)`) that a name, comment or printed label calls Glorot/Xavier, He/Kaiming or LeCun when"
+        " the formula is another one; (2) He/Kaiming-uniform kernel initializers on Keras, Flax or"
+        " Haiku convs in a file that imports PyTorch, whose conv layers default to"
+        " `kaiming_uniform_(a=sqrt(5))`; (3) `jax.nn`/Flax `initializers.uniform()` as a conv's kernel"
+        " initializer."
+    ),
+    why=(
+        "Glorot (Xavier) uniform is U(±sqrt(6/(fan_in+fan_out))), He (Kaiming) uniform"
+        " U(±sqrt(6/fan_in)), LeCun uniform U(±sqrt(3/fan_in)): a formula under the wrong name is"
+        " ported as the wrong one (the seed post's `sqrt(6/fan_in)` \"glorot\" kernel is sqrt(2) too"
+        " wide for k = 3, in = out = 1). PyTorch's conv default is called kaiming_uniform but uses"
+        " a = sqrt(5), which makes it U(±1/sqrt(fan_in)), sqrt(6) times narrower than `he_uniform`."
+        " And `uniform(scale)` in JAX and Flax is U[0, scale): every weight positive, unlike Keras'"
+        " `RandomUniform` (±0.05) or anything called uniform elsewhere."
+    ),
+    example=(
+        "import jax.numpy as jnp\nfrom jax import lax, random\n\n"
+        "glorot_w = random.uniform(key, (3, 1, 1), minval=-jnp.sqrt(6 / fan_in), maxval=jnp.sqrt(6 / fan_in))\n"
+        "y = lax.conv_general_dilated(x, glorot_w, (1,), 'SAME', dimension_numbers=('NWC', 'WIO', 'NWC'))\n"
+    ),
+    use_instead=(
+        "import jax.numpy as jnp\nfrom jax import lax, random\n\n"
+        "limit = jnp.sqrt(6 / (fan_in + fan_out))\n"
+        "glorot_w = random.uniform(key, (3, 1, 1), minval=-limit, maxval=limit)\n"
+        "y = lax.conv_general_dilated(x, glorot_w, (1,), 'SAME', dimension_numbers=('NWC', 'WIO', 'NWC'))\n"
+    ),
+    fix_safety="No fix: which initializer was meant is the author's to say.",
+    valid=(
+        "import jax.numpy as jnp\nfrom jax import lax, random\ny = lax.conv(x, w, (1,), 'SAME')\n"
+        "he_w = random.uniform(key, (3, 1, 1), minval=-jnp.sqrt(6 / fan_in), maxval=jnp.sqrt(6 / fan_in))\n",
+        "import flax.linen as nn\nnn.Conv(4, 3, kernel_init=nn.initializers.kaiming_uniform())\n",
+        "import flax.linen as nn\nnn.Conv(4, 3, kernel_init=nn.initializers.normal(0.02))\n",
+    ),
+    invalid=(
+        "import jax.numpy as jnp\nfrom jax import lax, random\ny = lax.conv(x, w0, (1,), 'SAME')\n"
+        "w = random.uniform(key, (3, 1, 1), minval=-jnp.sqrt(6 / fan_in), maxval=jnp.sqrt(6 / fan_in))  # glorot\n",
+        "import numpy as np\nfrom jax import lax\ny = lax.conv(x, w0, (1,), 'SAME')\ndef xavier_init(shape, fan_in):\n"
+        "    return np.random.normal(0, np.sqrt(2 / fan_in), shape)\n",
+        "import keras\nimport torch\nkeras.layers.Conv1D(8, 3, kernel_initializer='he_uniform')\n",
+        "import flax.linen as nn\nnn.Conv(4, 3, kernel_init=nn.initializers.uniform(0.05))\n",
+    ),
+    frameworks=("flax", "haiku", "jax", "keras", "numpy", "tensorflow", "torch"),
+    check=_kernel_initializer,
+    check_module=_labelled_formulas,
+)
+
+RULES = (TRUNCATED_NORMAL, INITIALIZER_NAME)
