@@ -1,6 +1,6 @@
 """The catalog against the installed frameworks.
 
-``conv_lint/catalog.py`` was read off the frameworks; this module reads them again, with
+``conv_lint/catalog/`` was read off the frameworks; this module reads them again, with
 real imports and small CPU experiments, and fails whenever the two disagree:
 
 1. signatures: every importable catalog name takes the catalog's ``positional``

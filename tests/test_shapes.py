@@ -1,4 +1,4 @@
-"""Kernel shapes and layouts followed through a module (conv_lint.shapes): CNV101 and CNV107."""
+"""Kernel shapes and layouts followed through a module (conv_lint.dataflow, conv_lint.rules.kernel_layout): CNV101 and CNV107."""
 
 import json
 import re
