@@ -1,4 +1,9 @@
-"""``conv-lint``: check files, list rules, explain one.
+"""``conv-lint``: the command line.
+
+Commands: ``check`` (report findings), ``fix`` (pin today's defaults, or align with another
+framework), ``rules`` (list the rules), ``explain`` (one rule's documentation), ``defaults`` (the
+defaults table of every API, as ``docs/defaults.md``), ``verify`` (run findings' calls in
+TensorFlow and JAX), ``lsp`` (the language server).
 
 Exit codes (as Fixit and ruff): 0 nothing found, 1 findings, 2 a usage error or a file that
 could not be read or parsed (the other files are still checked).
@@ -21,6 +26,7 @@ from conv_lint.analyzer import Finding, SourceError
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
 from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
+from conv_lint.defaults_doc import defaults_markdown
 from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
@@ -213,6 +219,11 @@ def command_rules(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def command_defaults(args: argparse.Namespace) -> int:
+    sys.stdout.write(defaults_markdown())
+    return EXIT_CLEAN
+
+
 def command_explain(args: argparse.Namespace) -> int:
     rule = RULES_BY_CODE.get(args.code.upper())
     if rule is None:
@@ -332,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="print one rule's documentation")
     explain.add_argument("code", help="rule code, e.g. CNV001")
     explain.set_defaults(handler=command_explain)
+
+    defaults = commands.add_parser("defaults", help="print the defaults of every API conv-lint knows (docs/defaults.md)")
+    defaults.set_defaults(handler=command_defaults)
 
     verify = commands.add_parser(
         "verify", help="run each finding's call in TensorFlow and JAX: does the default really diverge, do fix and pin hold?"

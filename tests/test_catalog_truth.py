@@ -18,7 +18,7 @@ real imports and small CPU experiments, and fails whenever the two disagree:
 6. the array and initializer data the kernel-shape tracking reads (where a function takes
    the shape, which axes a layer's kernel has) against real signatures and arrays.
 
-The numbers FRAMEWORK_DEFAULTS.md quotes (glorot bound 0.07906 for a (5, 64, 128) kernel,
+The numbers docs/defaults.md quotes in its worked examples (glorot bound 0.07906 for a (5, 64, 128) kernel,
 ``lax.conv_transpose`` on [1, 2, 3, 4] and [1, 10, 100], ...) are asserted as well.
 
 TensorFlow, Keras, JAX, Flax, Haiku and Equinox come from the dev group
@@ -718,7 +718,7 @@ def measure(name: str, hazard: str, overrides: tuple = ()) -> dict:
     return _measure(name, hazard in (KERNEL_INIT, BIAS_INIT), overrides)
 
 
-# x = [1, 2, 3, 4] through a transposed conv with the kernel [1, 10, 100], 'VALID' (FRAMEWORK_DEFAULTS.md).
+# x = [1, 2, 3, 4] through a transposed conv with the kernel [1, 10, 100], 'VALID' (docs/defaults.md).
 _FLIPPED = [1, 12, 123, 234, 340, 400]  # the transpose of a convolution: Keras, PyTorch, transpose_kernel=True
 _NOT_FLIPPED = [100, 210, 321, 432, 43, 4]
 
@@ -756,7 +756,7 @@ def _transposed_kernel_kind(name: str, overrides: tuple = ()) -> str:
 
 
 def test_transposed_kernel_reference():
-    # The worked example of FRAMEWORK_DEFAULTS.md: lax does not flip unless told to.
+    # The worked example of docs/defaults.md: lax does not flip unless told to.
     assert _transposed_kernel_kind("jax.lax.conv_transpose") == "not_flipped"
     assert _transposed_kernel_kind("jax.lax.conv_transpose", (("transpose_kernel", True),)) == "flipped"
     assert _transposed_kernel_kind("keras.layers.Conv1DTranspose") == "flipped"
@@ -789,7 +789,7 @@ def test_signal_convolve_flips_the_kernel(api):
     assert measure(api.name, CONVOLVE_MODE)["flips_kernel"] is True
 
 
-# The reference numbers of FRAMEWORK_DEFAULTS.md, measured directly.
+# The worked examples of docs/defaults.md, measured directly.
 
 
 def test_keras_conv1d_reference():

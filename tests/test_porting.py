@@ -54,7 +54,7 @@ def test_same_padding_without_torch_is_keras_business_only():
 
 
 def test_stride_example_split_is_the_measured_one():
-    # FRAMEWORK_DEFAULTS.md: n = 8, k = 3, s = 2 pads (0, 1).
+    # docs/defaults.md, worked examples: n = 8, k = 3, s = 2 pads (0, 1).
     (finding,) = codes("import keras, torch\nkeras.layers.Conv1D(8, 3, 2, 'same')\n", "CNV103")
     assert "(0, 1) for n = 8" in finding.message
 
