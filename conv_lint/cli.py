@@ -151,7 +151,8 @@ def _verified_pins(
 def _fix_one(
     source: SourceFile, data: bytes, settings: Settings, options: FixOptions, args: argparse.Namespace, errors: list[str]
 ) -> FileFix | None:
-    from conv_lint.fix import FileChangedError, fix_source, write_atomic
+    from conv_lint.atomic_write import FileChangedError, write_atomic
+    from conv_lint.fix import fix_source
 
     try:
         result = fix_source(data, source.display, settings, options)

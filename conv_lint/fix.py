@@ -8,31 +8,26 @@ framework's default conv layer.
 
 The analyzer finds the calls (on Python's ``ast``); the edits are made on libcst's tree of
 the same source, found by position, so formatting and comments survive. Every fixed file is
-re-parsed before it is written; a write is atomic (temporary file in the
-same folder, then rename, file mode kept) and refused when the file changed on disk meanwhile.
+re-parsed before it is written; the edit itself is ``conv_lint.cst_arguments``, and a write is
+atomic (``conv_lint.atomic_write``) and refused when the file changed on disk meanwhile.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import difflib
-import errno
 import io
 import os
-import signal
-import stat
-import tempfile
 import tokenize
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
+from conv_lint.cst_arguments import SetKeywords
 from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.rules import RULES_BY_HAZARD
 from conv_lint.runner import SourceFile, select_findings
@@ -413,129 +408,4 @@ def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
         if node is None or len(node.args) != len(call.node.args) + len(call.node.keywords):
             raise SourceError("could not find the call to edit in the source", call.line, call.column)
         by_node[node] = (call, values)
-    return wrapper.module.visit(_SetKeywords(by_node))
-
-
-class _SetKeywords(cst.CSTTransformer):
-    """Set arguments on calls, keeping each call's formatting and comments."""
-
-    def __init__(self, by_node: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]]) -> None:
-        self.by_node = by_node
-
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if original not in self.by_node:
-            return updated
-        call, values = self.by_node[original]
-        return set_arguments(updated, call, values)
-
-
-def set_arguments(updated: cst.Call, call: ResolvedCall, values: dict[str, str]) -> cst.Call:
-    """Replace the value of each parameter the call passes (by keyword or position); append the rest."""
-    args = list(updated.args)
-    pending = dict(values)
-    for parameter in list(pending):
-        passed = call.bound.arguments.get(parameter)
-        if passed is None:
-            continue
-        args[passed.index] = args[passed.index].with_changes(value=cst.parse_expression(pending.pop(parameter)))
-    if pending:
-        new = [_keyword(name, source) for name, source in pending.items()]
-        args = _append(args, new, updated.whitespace_before_args)
-    return updated.with_changes(args=args)
-
-
-def _keyword(name: str, source: str) -> cst.Arg:
-    no_space = cst.SimpleWhitespace("")
-    return cst.Arg(
-        value=cst.parse_expression(source),
-        keyword=cst.Name(name),
-        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
-    )
-
-
-def _append(args: list[cst.Arg], new: list[cst.Arg], opening: cst.BaseParenthesizableWhitespace) -> list[cst.Arg]:
-    """Append arguments in the call's own style: one per line if it puts one per line."""
-    inline = inline_comma()
-    if not args:
-        return [arg.with_changes(comma=inline) for arg in new[:-1]] + [new[-1]]
-    last = args[-1]
-    separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else inline
-    if isinstance(last.comma, cst.Comma):
-        return args[:-1] + _after_trailing_comma(last, new, separator, opening)
-    joined = [last.with_changes(comma=separator)]
-    joined += [arg.with_changes(comma=separator) for arg in new[:-1]]
-    joined.append(new[-1])
-    return args[:-1] + joined
-
-
-def _after_trailing_comma(
-    last: cst.Arg, new: list[cst.Arg], separator: cst.Comma, opening: cst.BaseParenthesizableWhitespace
-) -> list[cst.Arg]:
-    """``f(\n    a,\n    b,  # note\n)``: new arguments go after ``b`` one per line, the comment
-    stays on ``b``'s line, and the trailing comma and closing indentation move to the end."""
-    trailing = last.comma
-    after = trailing.whitespace_after
-    if not isinstance(after, cst.ParenthesizedWhitespace):
-        return [last] + [arg.with_changes(comma=inline_comma()) for arg in new[:-1]] + [new[-1].with_changes(comma=trailing)]
-    # The arguments' indentation: after another argument's comma, or after the opening parenthesis.
-    indent = after.last_line
-    for whitespace in (opening, separator.whitespace_after):
-        if isinstance(whitespace, cst.ParenthesizedWhitespace):
-            indent = whitespace.last_line
-    # `b,  # note` keeps its comment, then continues at the arguments' indentation.
-    kept = trailing.with_changes(whitespace_after=after.with_changes(last_line=indent))
-    plain = trailing.with_changes(
-        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=indent)
-    )
-    closing = trailing.with_changes(
-        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=after.last_line)
-    )
-    return [last.with_changes(comma=kept)] + [arg.with_changes(comma=plain) for arg in new[:-1]] + [
-        new[-1].with_changes(comma=closing)
-    ]
-
-
-def inline_comma() -> cst.Comma:
-    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-
-
-class FileChangedError(Exception):
-    """The file on disk is no longer what was read: another program wrote it meanwhile."""
-
-
-def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename, keeping its mode, if it still holds ``expected``."""
-    target = path.resolve()  # write through a symlink, never replace the link with a file
-    if target.read_bytes() != expected:
-        raise FileChangedError(f"{path}: changed on disk during the run; not written")
-    mode = stat.S_IMODE(target.stat().st_mode)
-    if not mode & 0o222:
-        # A rename would replace it anyway: respect the user's "read-only" instead.
-        raise PermissionError(errno.EACCES, "the file is read-only")
-    # Ctrl-C and SIGTERM wait until the temporary file is renamed into place or removed, so
-    # an interruption never leaves one behind (they are delivered right after).
-    with _signals_deferred():
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".conv-lint")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-
-
-@contextlib.contextmanager
-def _signals_deferred():
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
-        yield
-        return
-    deferred = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return wrapper.module.visit(SetKeywords(by_node))

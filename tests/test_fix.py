@@ -13,7 +13,8 @@ import pytest
 from astdiff import only_keywords_added
 from conftest import FIXTURES, ROOT, run
 from conv_lint.config import Settings
-from conv_lint.fix import FileChangedError, fix_source, write_atomic
+from conv_lint.atomic_write import FileChangedError, write_atomic
+from conv_lint.fix import fix_source
 
 PINNABLE_CODES = ("CNV001", "CNV002", "CNV003", "CNV004", "CNV005")
 
