@@ -49,15 +49,18 @@ def defaults_markdown(catalog: Catalog = CATALOG) -> str:
         providers.setdefault(api.provider, []).append(api)
     for provider, apis in providers.items():
         rows = ["| API | parameter | default | means | rule | `fix` writes |", "|---|---|---|---|---|---|"]
-        rows += [_row(api, default) for api in apis for default in api.defaults]
+        modules = _modules(apis)
+        rows += [_row(api, default, modules) for api in apis for default in api.defaults]
         sections.append(f"## {provider}\n\n" + _also_reached(apis) + "\n".join(rows) + "\n")
     sections.append(_contrasts())
     sections.append(EXAMPLES)
     return "\n".join(sections)
 
 
-def _row(api: ConvAPI, default: Default) -> str:
-    names = " / ".join(f"`{name.rpartition('.')[2]}`" for name in api.names if name.rpartition(".")[0] == api.names[0].rpartition(".")[0])
+def _row(api: ConvAPI, default: Default, section_modules: tuple[str, ...]) -> str:
+    names = " / ".join(dict.fromkeys(f"`{name.rpartition('.')[2]}`" for name in api.names))
+    if _modules([api]) != section_modules:  # an entry for some of the modules only (tf_keras's own defaults)
+        names += " in " + ", ".join(f"`{module}`" for module in _modules([api]))
     parameter = f"`{default.param}`" if default.param else "*fixed*"
     rule = RULES_BY_HAZARD[default.hazard]
     return (
@@ -74,11 +77,15 @@ def _pin(default: Default) -> str:
     return f"{written} (*unsafe*)" if default.unsafe else written
 
 
+def _modules(apis: list[ConvAPI]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name.rpartition(".")[0] for api in apis for name in api.names))
+
+
 def _also_reached(apis: list[ConvAPI]) -> str:
-    """The other module paths the provider's APIs are reached by (``tf.keras.layers``, ``torch.conv1d``)."""
-    modules = dict.fromkeys(name.rpartition(".")[0] for api in apis for name in api.names)
+    """The module paths the provider's APIs are reached by (``tensorflow.keras.layers``, ``torch``)."""
+    modules = _modules(apis)
     if len(modules) == 1:
-        return f"Module: `{next(iter(modules))}`.\n\n"
+        return f"Module: `{modules[0]}`.\n\n"
     return "Modules: " + ", ".join(f"`{module}`" for module in modules) + ".\n\n"
 
 
