@@ -23,18 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from conv_lint.catalog import (
-    ARRAY_COPIES,
-    ARRAY_MAKERS,
-    CATALOG,
-    INITIALIZER_FUNCTIONS,
-    INITIALIZER_MODULES,
-    KERNEL_NAMES,
-    PERMUTES,
-    RESHAPES,
-    SAME_ARRAY_METHODS,
-    SWAPS,
-    ConvAPI,
-    Slot,
+    ARRAY_COPIES, ARRAY_MAKERS, CATALOG, INITIALIZER_FUNCTIONS, INITIALIZER_MODULES, KERNEL_NAMES, PERMUTES, RESHAPES,
+    SAME_ARRAY_METHODS, SWAPS, ConvAPI, Slot,
 )
 from conv_lint.binding import slot_argument
 from conv_lint.resolve import ARITHMETIC, ModuleNames, ReachingDefinitions, Resolver, Scope, dotted_name

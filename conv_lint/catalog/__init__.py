@@ -24,45 +24,15 @@ from dataclasses import dataclass, field
 from conv_lint.catalog.align import ALIGN_CHOICES, ALIGN_SOURCES, ALIGN_TARGETS
 from conv_lint.catalog.apis import APIS, KERAS_LAYERS, LAX_GENERAL
 from conv_lint.catalog.arrays import (
-    ARRAY_COPIES,
-    ARRAY_MAKERS,
-    INITIALIZER_FUNCTIONS,
-    INITIALIZER_MODULES,
-    KERNEL_NAMES,
-    NORMAL_STDS,
-    PERMUTES,
-    RESHAPES,
-    SAME_ARRAY_METHODS,
-    STANDARD_NORMALS,
-    SWAPS,
-    TRUNCATED_NORMALS,
-    TRUNCATED_STD,
-    UNIFORM_BOUNDS,
+    ARRAY_COPIES, ARRAY_MAKERS, INITIALIZER_FUNCTIONS, INITIALIZER_MODULES, KERNEL_NAMES, NORMAL_STDS, PERMUTES,
+    RESHAPES, SAME_ARRAY_METHODS, STANDARD_NORMALS, SWAPS, TRUNCATED_NORMALS, TRUNCATED_STD, UNIFORM_BOUNDS,
 )
 from conv_lint.catalog.contrasts import CONTRASTS, MessageContrasts, contrast_for, message_contrasts
 from conv_lint.catalog.frameworks import TARGET_ALIASES, TARGET_FRAMEWORKS, package, target_packages
 from conv_lint.catalog.model import (
-    BIAS_INIT,
-    CHANNELS_FIRST,
-    CHANNELS_LAST,
-    CONVOLVE_MODE,
-    JAX,
-    KERNEL_INIT,
-    LAYOUT,
-    NUMPY,
-    PADDING,
-    TENSORFLOW,
-    TORCH,
-    TRANSPOSE_KERNEL,
-    Contrast,
-    ConvAPI,
-    Default,
-    Operands,
-    Slot,
-    Weight,
-    Window,
+    BIAS_INIT, CHANNELS_FIRST, CHANNELS_LAST, CONVOLVE_MODE, JAX, KERNEL_INIT, LAYOUT, NUMPY, PADDING, TENSORFLOW,
+    TORCH, TRANSPOSE_KERNEL, Contrast, ConvAPI, Default, Operands, Slot, Weight, Window,
 )
-
 
 
 def _word_pattern(words: set[str]) -> re.Pattern[bytes]:

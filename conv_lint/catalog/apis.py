@@ -10,23 +10,8 @@ are all driven from this table. ``docs/defaults.md`` is generated from it
 from __future__ import annotations
 
 from conv_lint.catalog.model import (
-    BIAS_INIT,
-    CHANNELS_FIRST,
-    CHANNELS_LAST,
-    CONVOLVE_MODE,
-    JAX,
-    KERNEL_INIT,
-    LAYOUT,
-    NUMPY,
-    PADDING,
-    TENSORFLOW,
-    TORCH,
-    TRANSPOSE_KERNEL,
-    ConvAPI,
-    Default,
-    Operands,
-    Weight,
-    Window,
+    BIAS_INIT, CHANNELS_FIRST, CHANNELS_LAST, CONVOLVE_MODE, JAX, KERNEL_INIT, LAYOUT, NUMPY, PADDING, TENSORFLOW,
+    TORCH, TRANSPOSE_KERNEL, ConvAPI, Default, Operands, Weight, Window,
 )
 
 

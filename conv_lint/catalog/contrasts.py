@@ -12,18 +12,8 @@ from dataclasses import dataclass
 
 from conv_lint.catalog.frameworks import TARGET_FRAMEWORKS, package
 from conv_lint.catalog.model import (
-    BIAS_INIT,
-    CONVOLVE_MODE,
-    JAX,
-    KERNEL_INIT,
-    LAYOUT,
-    PADDING,
-    TENSORFLOW,
-    TORCH,
-    TRANSPOSE_KERNEL,
-    Contrast,
-    ConvAPI,
-    Default,
+    BIAS_INIT, CONVOLVE_MODE, JAX, KERNEL_INIT, LAYOUT, PADDING, TENSORFLOW, TORCH, TRANSPOSE_KERNEL, Contrast,
+    ConvAPI, Default,
 )
 
 # What the other frameworks do for each hazard, in the order a message prefers them.

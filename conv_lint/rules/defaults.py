@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from conv_lint.binding import BoundCall, ResolvedCall
 from conv_lint.catalog import (
-    BIAS_INIT,
-    CONTRASTS,
-    CONVOLVE_MODE,
-    KERNEL_INIT,
-    LAYOUT,
-    PADDING,
-    TRANSPOSE_KERNEL,
-    ConvAPI,
-    Default,
-    MessageContrasts,
-    message_contrasts,
+    BIAS_INIT, CONTRASTS, CONVOLVE_MODE, KERNEL_INIT, LAYOUT, PADDING, TRANSPOSE_KERNEL, ConvAPI, Default,
+    MessageContrasts, message_contrasts,
 )
 from conv_lint.rules.base import SAFE_FIX, Flag, Invalid, ModuleContext, Rule
 

@@ -16,13 +16,7 @@ from collections.abc import Iterator
 
 from conv_lint.binding import ResolvedCall, argument_node, slot_argument
 from conv_lint.catalog import (
-    ALIGN_SOURCES,
-    INITIALIZER_MODULES,
-    KERNEL_INIT,
-    NORMAL_STDS,
-    STANDARD_NORMALS,
-    TRUNCATED_NORMALS,
-    TRUNCATED_STD,
+    ALIGN_SOURCES, INITIALIZER_MODULES, KERNEL_INIT, NORMAL_STDS, STANDARD_NORMALS, TRUNCATED_NORMALS, TRUNCATED_STD,
     UNIFORM_BOUNDS,
 )
 from conv_lint.dataflow import Values
@@ -47,15 +41,14 @@ def _haiku_default_init(call: ResolvedCall, context: ModuleContext) -> Iterator[
 
 
 def _kernel_initializer(call: ResolvedCall, context: ModuleContext) -> Iterator[Flag]:
-    node, bound, scope = call.node, call.bound, call.scope
-    api = bound.api
+    api, bound = call.api, call.bound
     for default in api.defaults:
         if default.hazard != KERNEL_INIT or not bound.passes(default.param):
             continue
         argument = bound.arguments[default.param]
-        kind = _initializer_kind(argument.value, scope, context)
+        kind = _initializer_kind(argument.value, call.scope, context)
         source = ast.unparse(argument.value)
-        where = argument_node(node, argument)
+        where = argument_node(call.node, argument)
         if kind == "he_uniform" and "torch" in context.names.packages and api.library in ALIGN_SOURCES:
             torch_default = ALIGN_SOURCES[api.library].get((KERNEL_INIT, "kaiming_uniform"))
             instead = f" — for PyTorch's default write {torch_default.replace('{init}', api.initializers[0])}" if torch_default else ""
