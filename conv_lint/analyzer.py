@@ -5,7 +5,9 @@ The analyzer reports everything it sees; choosing which codes to show (select/ig
 to flake8 and ``conv-lint check`` can do it the same way.
 
 It reads Python's ``ast`` (fast, and the same parse flake8 reports E999 from); the fixer
-maps its findings back onto libcst nodes by position to edit the source losslessly.
+maps its findings back onto libcst nodes by position to edit the source losslessly. The rules
+themselves live in ``conv_lint.rules``; this module runs the registry over each resolved call
+and module (docs/ARCHITECTURE.md follows a finding through).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from conv_lint.binding import ResolvedCall, bind_arguments
@@ -165,7 +168,9 @@ def _rule_hits(calls: list[ResolvedCall], context: ModuleContext, path: str) -> 
     return hits
 
 
-def _guarded(where: str, node: ast.AST | None, path: str, check, call: ResolvedCall | None = None) -> list[_Hit]:
+def _guarded(
+    where: str, node: ast.AST | None, path: str, check: Callable[[], Iterable[Flag | None]], call: ResolvedCall | None = None
+) -> list[_Hit]:
     """The hits of one rule's check (its flags, None for none), or CNV999 if it raises."""
     try:
         flags = [flag for flag in check() if flag is not None]
