@@ -1065,16 +1065,16 @@ def test_align_target_is_that_frameworks_default(target, hazard, kind):
     assert _fits(measure(api.name, hazard)[hazard], kind)
 
 
-ALIGN_SOURCE_CASES = [(family, h, k, src) for family, table in ALIGN_SOURCES.items() for (h, k), src in table.items()]
+ALIGN_SOURCE_CASES = [(library, h, k, src) for library, table in ALIGN_SOURCES.items() for (h, k), src in table.items()]
 
 
 @pytest.mark.parametrize(
-    "family, hazard, kind, source",
+    "library, hazard, kind, source",
     ALIGN_SOURCE_CASES,
     ids=[f"{f}-{h}-{k}" for f, h, k, _ in ALIGN_SOURCE_CASES],
 )
-def test_align_source_gives_that_kind(family, hazard, kind, source):
-    api = next(api for api in APIS if api.family == family)  # the family's 1-D conv layer
+def test_align_source_gives_that_kind(library, hazard, kind, source):
+    api = next(api for api in APIS if api.library == library)  # the library's 1-D conv layer
     (default,) = [d for d in api.defaults if d.hazard == hazard]
     measured = measure(api.name, hazard, ((default.param, _evaluate(api, source)),))
     got = measured[default.param]
