@@ -20,7 +20,7 @@ from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
-from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
+from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks, words
 from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
@@ -188,6 +188,7 @@ def _describe(settings: Settings) -> str:
         ("extend-exclude", ", ".join(settings.extend_exclude)),
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
         ("respect-gitignore", str(settings.respect_gitignore).lower()),
+        ("force-exclude", str(settings.force_exclude).lower()),
         ("frameworks", ", ".join(settings.frameworks) or "(all)"),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
@@ -203,6 +204,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, ignore=settings.ignore + parse_codes([args.ignore], "--ignore"))
     if args.respect_gitignore is not None:
         settings = replace(settings, respect_gitignore=args.respect_gitignore)
+    if args.extend_exclude:
+        settings = replace(settings, extend_exclude=settings.extend_exclude + tuple(words([args.extend_exclude])))
+    if args.force_exclude is not None:
+        settings = replace(settings, force_exclude=args.force_exclude)
     if args.frameworks is not None:
         settings = replace(settings, frameworks=parse_frameworks([args.frameworks], "--frameworks"))
     return settings
@@ -270,6 +275,18 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
         action="store_false",
         default=None,
         help=f"also {verb} files that .gitignore excludes (default: skip them when folders are walked, like ruff)",
+    )
+    parser.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="comma-separated glob patterns to exclude in addition to the configured ones",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="apply the exclusions to files named on the command line too, as pre-commit names them"
+        " (default: the force-exclude setting, else off)",
     )
 
 

@@ -43,12 +43,15 @@ def _stdin() -> bytes:
 def discover(
     paths: Iterable[str], settings: Settings, errors: list[str], stdin_name: str | None = None
 ) -> Iterator[SourceFile]:
-    """Python files under ``paths`` in a stable order; files named explicitly are always checked."""
+    """Python files under ``paths`` in a stable order. Files named explicitly are always checked,
+    unless ``force_exclude`` is set and an exclusion matches them (as ruff's ``force-exclude``)."""
     for raw in paths:
         if raw == STDIN:
             yield SourceFile(stdin_name or STDIN_DISPLAY, None)
             continue
         path = Path(raw)
+        if settings.force_exclude and settings.excluded(path):
+            continue
         if path.is_dir():
             yield from _walk(path, settings)
         elif path.exists() or path.is_symlink():
