@@ -90,3 +90,130 @@ def test_a_misspelt_table_gets_a_hint_naming_the_right_one(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert line == f"conv-lint: error: {tmp_path / 'pyproject.toml'}: [tool.conv_lint] is not read: the table is [tool.conv-lint]"
+
+
+KERAS_CALLS = '''\
+import keras
+a = keras.layers.Conv1D(8, 3, padding="same", data_format="channels_last")  # keep: a comment
+b = keras.layers.Conv1D(  # noqa: E501
+    8,
+    3,
+)
+c = keras.layers.Conv1D(8, 3, padding="same", kernel_initializer="he_normal", data_format="channels_last")  # noqa: CNV003
+d = [keras.layers.Conv1D(8, 3, padding="same", data_format="channels_last", name="""first
+second"""), 1]
+'''
+
+
+def test_add_noqa_marks_every_finding_once_and_keeps_the_file(tmp_path):
+    path = tmp_path / "model.py"
+    original = KERAS_CALLS.replace("\n", "\r\n").encode()
+    path.write_bytes(original)
+    before = run("conv-lint", "check", "--no-cache", "--quiet", str(path))
+    assert before.returncode == 1 and len(before.stdout.splitlines()) == 8
+    added = run("conv-lint", "check", "--no-cache", "--add-noqa", str(path))
+    assert (added.returncode, added.stdout) == (0, "")
+    assert added.stderr == "Added 3 noqa directives in 1 file.\n"
+    assert path.read_bytes().decode().split("\r\n") == [
+        "import keras",
+        'a = keras.layers.Conv1D(8, 3, padding="same", data_format="channels_last")  # keep: a comment  # noqa: CNV002, CNV003',
+        "b = keras.layers.Conv1D(  # noqa: E501, CNV001, CNV002, CNV003, CNV004",
+        "    8,",
+        "    3,",
+        ")",
+        'c = keras.layers.Conv1D(8, 3, padding="same", kernel_initializer="he_normal", data_format="channels_last")  # noqa: CNV003',
+        'd = [keras.layers.Conv1D(8, 3, padding="same", data_format="channels_last", name="""first',
+        'second"""), 1]  # noqa: CNV002, CNV003',  # a string's lines cannot take a comment: after its last one
+        "",
+    ]
+    after = run("conv-lint", "check", "--no-cache", str(path))
+    assert (after.returncode, after.stdout, after.stderr) == (0, "", "")
+    flake8 = run("flake8", "--select", "CNV", str(path))  # the same comments hide them from flake8
+    assert (flake8.returncode, flake8.stdout) == (0, "")
+    marked = path.read_bytes()
+    again = run("conv-lint", "check", "--no-cache", "--add-noqa", str(path))
+    assert again.returncode == 0 and again.stderr == "Added 0 noqa directives in 0 files.\n"
+    assert path.read_bytes() == marked
+
+
+def test_add_noqa_keeps_the_encoding_and_leaves_other_files_alone(tmp_path):
+    latin = tmp_path / "latin.py"
+    latin.write_bytes("# -*- coding: latin-1 -*-\nimport numpy as np\ny = np.convolve(x, k)  # d\xe9j\xe0\n".encode("latin-1"))
+    clean = tmp_path / "clean.py"
+    clean.write_text("x = 1\n")
+    stamp = clean.stat().st_mtime_ns
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n")
+    result = run("conv-lint", "check", "--no-cache", "--add-noqa", str(tmp_path))
+    assert result.returncode == 2  # the broken file is reported; the others are marked
+    assert f"conv-lint: error: {broken}:1:" in result.stderr and "Traceback" not in result.stderr
+    assert latin.read_bytes().decode("latin-1").endswith("y = np.convolve(x, k)  # d\xe9j\xe0  # noqa: CNV005\n")
+    assert clean.stat().st_mtime_ns == stamp
+    assert run("conv-lint", "check", "--no-cache", str(latin)).returncode == 0
+
+
+def test_check_fix_fixes_then_reports_what_remains_with_a_summary(tmp_path):
+    path = write(tmp_path, "model.py", "import keras\nlayer = keras.layers.Conv1D(8, 3)\nw = keras.layers.Conv1D(8, 3, **options)\n")
+    before = run("conv-lint", "check", "--no-cache", str(path))
+    assert before.returncode == 1
+    assert before.stderr == "Found 4 findings (3 fixable with `conv-lint fix`, 1 with `--unsafe-fixes`).\n"
+    fixed = run("conv-lint", "check", "--no-cache", "--fix", str(path))
+    assert fixed.returncode == 1
+    assert path.read_text().splitlines()[1] == (
+        'layer = keras.layers.Conv1D(8, 3, padding="valid", kernel_initializer="glorot_uniform", bias_initializer="zeros")'
+    )
+    assert fixed.stdout == f"{path}:2:9: CNV004 {fixed.stdout.split(' CNV004 ')[1]}"
+    assert fixed.stderr == "Fixed 3 findings in 1 file.\nFound 1 finding (0 fixable with `conv-lint fix`, 1 with `--unsafe-fixes`).\n"
+    unsafe = run("conv-lint", "check", "--no-cache", "--fix", "--unsafe-fixes", str(path))
+    assert (unsafe.returncode, unsafe.stdout, unsafe.stderr) == (0, "", "Fixed 1 finding in 1 file.\n")
+    assert 'data_format="channels_last"' in path.read_text()
+    quiet = run("conv-lint", "check", "--no-cache", "--quiet", str(write(tmp_path, "other.py", CONVOLVE)))
+    assert quiet.returncode == 1 and quiet.stdout and quiet.stderr == ""
+
+
+def test_output_file_and_show_source(tmp_path):
+    path = write(tmp_path, "model.py", "import numpy as np\n\tif True:\n\t\ty = np.convolve(x, k)\n".replace("\tif True:\n\t\t", ""))
+    path.write_text("import numpy as np\nif True:\n\ty = np.convolve(x, k)\n")
+    report = tmp_path / "out" / "report.txt"
+    report.parent.mkdir()
+    result = run("conv-lint", "check", "--no-cache", "--show-source", "--output-file", str(report), str(path))
+    assert result.returncode == 1 and result.stdout == "" and result.stderr.startswith("Found 1 finding")
+    lines = report.read_text().splitlines()
+    assert lines[0].startswith(f"{path}:3:6: CNV005 ")
+    assert lines[1:] == ["\ty = np.convolve(x, k)", "\t    ^"]
+    unwritable = run("conv-lint", "check", "--no-cache", "-o", str(tmp_path / "missing" / "r.txt"), str(path))
+    assert unwritable.returncode == 2 and "--output-file" in unwritable.stderr and "Traceback" not in unwritable.stderr
+
+
+def test_the_summary_counts_what_fix_fixes():
+    """The summary's fixable counts come from the analysis (no fixer run): they must be the fixer's."""
+    import re
+
+    summary = run("conv-lint", "check", "--no-cache", "fixtures/").stderr.splitlines()[-1]
+    found = re.fullmatch(r"Found (\d+) findings \((\d+) fixable with `conv-lint fix`, (\d+) with `--unsafe-fixes`\)\.", summary)
+    assert found, summary
+    total, safe, unsafe = map(int, found.groups())
+
+    def fixed(*options: str) -> int:
+        return int(re.search(r"would fix (\d+) finding", run("conv-lint", "fix", "--diff", *options, "fixtures/").stderr).group(1))
+
+    assert (safe, unsafe) == (fixed(), fixed("--unsafe-fixes") - fixed()) and safe > 100 and unsafe > 10 and total > safe + unsafe
+
+
+def test_statistics_json_and_github_error_annotations(tmp_path):
+    import json
+
+    write(tmp_path, "a.py", "import keras\nlayer = keras.layers.Conv1D(8, 3)\n")
+    write(tmp_path, "b.py", CONVOLVE)
+    broken = write(tmp_path, "c.py", "x = (\n")
+    stats = run("conv-lint", "check", "--no-cache", "--statistics", "--format", "json", str(tmp_path))
+    assert stats.returncode == 2 and json.loads(stats.stdout)[:2] == [
+        {"code": "CNV001", "name": "implicit-padding", "count": 1},
+        {"code": "CNV002", "name": "implicit-kernel-initializer", "count": 1},
+    ]
+    github = run("conv-lint", "check", "--no-cache", "--format", "github", str(tmp_path))
+    assert github.returncode == 2
+    error = github.stdout.splitlines()[-1]
+    escaped = str(broken).replace(":", "%3A").replace(",", "%2C")
+    assert error.startswith(f"::error file={escaped},line=1,col=5,title=conv-lint::cannot parse: ")
+    assert github.stderr.startswith(f"conv-lint: error: {broken}:1:5: cannot parse")
