@@ -388,7 +388,7 @@ def command_lsp(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _error('the language server needs pygls: pip install "conv-lint[lsp]"')
+        _error('the language server needs pygls: pip install "pygls>=2" (or install conv-lint with its lsp extra: pip install ".[lsp]")')
         return EXIT_ERROR
     return serve()
 
@@ -518,7 +518,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsp = commands.add_parser(
         "lsp",
-        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs conv-lint[lsp])",
+        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs pygls: the lsp extra)",
     )
     # Editors' LSP clients (vscode-languageclient among them) add --stdio; it is the only transport.
     lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")

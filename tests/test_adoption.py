@@ -217,3 +217,37 @@ def test_statistics_json_and_github_error_annotations(tmp_path):
     escaped = str(broken).replace(":", "%3A").replace(",", "%2C")
     assert error.startswith(f"::error file={escaped},line=1,col=5,title=conv-lint::cannot parse: ")
     assert github.stderr.startswith(f"conv-lint: error: {broken}:1:5: cannot parse")
+
+
+def test_the_readme_pre_commit_recipe_works(tmp_path):
+    """The `repo: local` block of the README, as a user pastes it, run by the real pre-commit."""
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    (recipe,) = [block for block in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "repo: local" in block]
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    write(repo, ".pre-commit-config.yaml", recipe)
+    write(repo, "pyproject.toml", '[tool.conv-lint]\nextend-exclude = ["gen"]\n')
+    generated = write(repo, "gen/layers.py", CONVOLVE)
+    write(repo, "model.py", CONVOLVE)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    environment = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # conv-lint installed, as the README asks
+    }
+
+    def hook(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "pre-commit"), "run", name], cwd=repo, env=environment, capture_output=True, text=True, timeout=300
+        )
+
+    check = hook("conv-lint")
+    assert check.returncode == 1 and "model.py:2:5: CNV005" in check.stdout and "gen/" not in check.stdout, check.stdout
+    fix = hook("conv-lint-fix")
+    assert fix.returncode == 1, fix.stdout
+    assert (repo / "model.py").read_text() == 'import numpy as np\ny = np.convolve(x, k, mode="full")\n'
+    assert generated.read_text() == CONVOLVE
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    assert hook("conv-lint").returncode == 0
