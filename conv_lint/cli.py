@@ -429,6 +429,14 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
     )
 
 
+def _unsafe_fixes_option(parser: argparse.ArgumentParser, lead: str) -> None:
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help=f"{lead}pin defaults that depend on global settings (Keras data_format=None)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conv-lint",
@@ -451,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--statistics", action="store_true", help="print how many findings of each code instead of each finding (text or json)"
     )
     check.add_argument("--fix", action="store_true", help="apply the safe fixes first (as conv-lint fix), then report what remains")
-    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix: also apply the unsafe fixes (as conv-lint fix --unsafe-fixes)")
+    _unsafe_fixes_option(check, "with --fix: also apply the unsafe fixes, ")
     check.add_argument(
         "--add-noqa",
         action="store_true",
@@ -475,11 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(fix, "fix")
     fix.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     fix.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
-    fix.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="also pin defaults that depend on global settings (Keras data_format=None)",
-    )
+    _unsafe_fixes_option(fix, "also ")
     fix.add_argument(
         "--verify",
         action="store_true",

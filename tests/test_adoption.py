@@ -4,21 +4,13 @@ for files pre-commit names, typos that fail loudly, a noqa baseline, check's sum
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, run, write
 
 CONVOLVE = "import numpy as np\ny = np.convolve(x, k)\n"
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def test_force_exclude_applies_exclusions_to_named_files(tmp_path):

@@ -3,22 +3,13 @@
 import json
 import re
 import subprocess
-import textwrap
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, run, write
 
 KERAS = "import keras\nlayer = keras.layers.Conv1D(8, 3, padding='same', data_format='channels_last')\n"
 # CNV002 and CNV003 remain on the call above.
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def finding_lines(output: str) -> list[str]:
