@@ -65,7 +65,11 @@ def command_check(args: argparse.Namespace) -> int:
     errors.extend(error for error in fix_errors if not any(error.startswith(f"{path}:") for path in unchecked if path))
     if args.add_noqa:
         return _add_noqa(sources, findings, errors, args.quiet)
-    _write_report(_report(findings, sources, settings, options, args, errors), args.output_file)
+    report = _report(findings, sources, settings, options, args, errors)
+    try:
+        _write_report(report, args.output_file)
+    except OSError as error:
+        errors.append(f"--output-file {args.output_file}: cannot write: {error.strerror or error}")
     for message in errors:
         if args.format == "github":
             print(github_error(message))
@@ -102,10 +106,7 @@ def _write_report(text: str, output_file: str | None) -> None:
     if output_file is None:
         sys.stdout.write(text)
         return
-    try:
-        Path(output_file).write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"--output-file {output_file}: cannot write: {error.strerror or error}") from None
+    Path(output_file).write_text(text, encoding="utf-8")
 
 
 def show_source(findings: list[Finding], sources: list[SourceFile]) -> str:
