@@ -458,7 +458,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"conv-lint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _check_parser(commands)
+    _fix_parser(commands)
+    _documentation_parsers(commands)
+    _verify_parser(commands)
+    _lsp_parser(commands)
+    return parser
 
+
+def _check_parser(commands: argparse._SubParsersAction) -> None:
+    """``conv-lint check`` and its options."""
     check = commands.add_parser("check", help="report conv calls that rely on defaults")
     _common_options(check, "report")
     check.add_argument(
@@ -489,6 +498,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", help=f"where to keep the cache (default: {FOLDER_NAME} beside the configuration)")
     check.set_defaults(handler=command_check)
 
+
+def _fix_parser(commands: argparse._SubParsersAction) -> None:
+    """``conv-lint fix`` and its options."""
     fix = commands.add_parser(
         "fix",
         help="write today's defaults explicitly (safe), or align calls with another framework (unsafe)",
@@ -510,6 +522,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fix.set_defaults(handler=command_fix)
 
+
+def _documentation_parsers(commands: argparse._SubParsersAction) -> None:
+    """``rules``, ``explain`` and ``defaults``: what conv-lint knows, printed."""
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "markdown"), default="text")
     rules.set_defaults(handler=command_rules)
@@ -521,6 +536,9 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = commands.add_parser("defaults", help="print the defaults of every API conv-lint knows (docs/defaults.md)")
     defaults.set_defaults(handler=command_defaults)
 
+
+def _verify_parser(commands: argparse._SubParsersAction) -> None:
+    """``conv-lint verify`` and its options."""
     verify = commands.add_parser(
         "verify", help="run each finding's call in TensorFlow and JAX: does the default really diverge, do fix and pin hold?"
     )
@@ -536,6 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--exec", action="store_true", help="run the files themselves (sandboxed), recording and replaying each conv call")
     verify.set_defaults(handler=command_verify)
 
+
+def _lsp_parser(commands: argparse._SubParsersAction) -> None:
+    """``conv-lint lsp``."""
     lsp = commands.add_parser(
         "lsp",
         help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs pygls: the lsp extra)",
@@ -543,7 +564,6 @@ def build_parser() -> argparse.ArgumentParser:
     # Editors' LSP clients (vscode-languageclient among them) add --stdio; it is the only transport.
     lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
     lsp.set_defaults(handler=command_lsp)
-    return parser
 
 
 def _interrupt(signum: int, frame: object) -> None:
