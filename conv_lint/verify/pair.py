@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conv_lint.analyzer import analyze_source, parse
-from conv_lint.verify import probe as probes
-from conv_lint.verify.compare import AGREE, DIFFER
-from conv_lint.verify.families import Call, Conv, Probe, Unsupported, family_of
-from conv_lint.verify.plan import Comparison, Jobs, Planner
-from conv_lint.verify.pool import Pool
-from conv_lint.verify.values import Evaluator
-from conv_lint.verify.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
+from conv_lint.verify.judging.agreement import AGREE, DIFFER
+from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
+from conv_lint.verify.planning import probe as probes
+from conv_lint.verify.planning.families import Call, Conv, Probe, Unsupported, family_of
+from conv_lint.verify.planning.plan import Comparison, Jobs, Planner
+from conv_lint.verify.planning.values import Evaluator
+from conv_lint.verify.workers.pool import Pool
 
 # The calls are analyzed as a module that imports every package a qualified name may start with.
 PRELUDE = "".join(f"import {name}\n" for name in ("keras", "tensorflow", "jax", "flax", "haiku", "equinox", "numpy", "scipy"))

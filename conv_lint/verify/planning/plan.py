@@ -31,9 +31,10 @@ from conv_lint.catalog import (
     contrast_for,
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
-from conv_lint.verify import compare, probe as probes
-from conv_lint.verify.families import LAX, SPATIAL, Call, Conv, Family, Padding, Probe, Unsupported, family_of
-from conv_lint.verify.values import NotStatic
+from conv_lint.verify.judging import agreement
+from conv_lint.verify.planning import probe as probes
+from conv_lint.verify.planning.families import LAX, SPATIAL, Call, Conv, Family, Padding, Probe, Unsupported, family_of
+from conv_lint.verify.planning.values import NotStatic
 
 MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
@@ -70,17 +71,17 @@ class Comparison:
     calls: tuple[Call, Call]
     names: tuple[str, str]  # how the report names each side
     mode: str  # "values", "samples" or "bits"
-    runs: list[tuple[tuple[int, ...], Job, Job, compare.Tolerance | None]]
+    runs: list[tuple[tuple[int, ...], Job, Job, agreement.Tolerance | None]]
 
-    def outcome(self) -> compare.Outcome:
+    def outcome(self) -> agreement.Outcome:
         names = self.names
         if self.mode == "samples":
             _, a, b, _ = self.runs[0]
-            return compare.samples(a.answer, b.answer, names)
+            return agreement.samples(a.answer, b.answer, names)
         if self.mode == "bits":
             _, a, b, _ = self.runs[0]
-            return compare.bitwise(a.answer, b.answer, names)
-        return compare.over_lengths([(size, compare.outputs(a.answer, b.answer, names, tolerance))
+            return agreement.bitwise(a.answer, b.answer, names)
+        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, tolerance))
                                      for size, a, b, tolerance in self.runs])
 
 
@@ -266,7 +267,7 @@ class Planner:
             x, kernel, bias = probes.arrays(conv, self.probe, size)
             if bias is not None and not (a.layer and b.layer):
                 bias = bias.zeros()  # a function (lax, tf.nn) adds no bias: compare the layer without one
-            tolerance = compare.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
+            tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
             jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), kernel.payload(),
                                                            bias.payload() if bias else None, self.probe.seed, as_held=as_held))
                     for call in (a, b)]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from conv_lint.analyzer import Finding
 from conv_lint.catalog import PADDING
-from conv_lint.verify.compare import AGREE, DIFFER, Outcome, size_label
-from conv_lint.verify.plan import Check, Comparison
+from conv_lint.verify.judging.agreement import AGREE, DIFFER, Outcome, size_label
+from conv_lint.verify.planning.plan import Check, Comparison
 
 CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE = "CONFIRMED", "NOT CONFIRMED", "UNVERIFIABLE"
 REPLAY_AGREES, REPLAY_DIFFERS = "REPLAY AGREES", "REPLAY DIFFERS"  # --exec: a recorded call run again elsewhere

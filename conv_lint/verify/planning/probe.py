@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from conv_lint.verify.families import Conv, Probe
+from conv_lint.verify.planning.families import Conv, Probe
 
 
 @dataclass(frozen=True)

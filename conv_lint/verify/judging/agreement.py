@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from conv_lint.verify import stats
+from conv_lint.verify.judging import stats
 
 DIFFER, AGREE, UNKNOWN = "differ", "agree", "unknown"
 

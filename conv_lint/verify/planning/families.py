@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, replace
 
 from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, KERNEL_INIT, LAYOUT, PADDING, ConvAPI
-from conv_lint.verify.values import NotStatic
+from conv_lint.verify.planning.values import NotStatic
 
 TENSORFLOW, JAX = "tensorflow", "jax"
 SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
