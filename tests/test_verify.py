@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT, keras_home, require_installed, run
 from conv_lint.verify.pair import compare_calls, judge_pair, plan_pair
-from conv_lint.verify.planning.families import Probe
+from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.plan import Jobs, Planner
 from conv_lint.verify.workers.pool import Limits, Pool
 
@@ -150,7 +150,7 @@ def test_verify_reads_keras_json_as_keras_does(tmp_path, data_format):
     require_installed("keras")
     env = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
            "KERAS_HOME": str(keras_home(tmp_path, data_format) if data_format else tmp_path / "none")}
-    probe = ("import keras\nfrom conv_lint.verify.planning.families import keras_image_data_format\n"
+    probe = ("import keras\nfrom conv_lint.verify.planning.keras_config import keras_image_data_format\n"
              "print(keras.config.image_data_format(), keras_image_data_format())\n")
     result = run("python", "-c", probe, env=env)
     assert result.returncode == 0, result.stderr

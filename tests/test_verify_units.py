@@ -15,7 +15,9 @@ from conv_lint.catalog import KERNEL_INIT, LAYOUT, PADDING
 from conv_lint.verify.command import parse_shape
 from conv_lint.verify.judging import agreement, stats
 from conv_lint.verify.pair import read_call
-from conv_lint.verify.planning.families import FLAX, KERAS, LAX, Conv, Padding, Probe, Unsupported, family_of
+from conv_lint.verify.planning.conv import Conv, Padding, Unsupported
+from conv_lint.verify.planning.families import FLAX, KERAS, LAX, family_of
+from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.values import Evaluator, NotStatic
 from conftest import require_installed, run
 

@@ -20,9 +20,9 @@ from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.fix import FixOptions, fix_source, pin_key
 from conv_lint.runner import discover, select_findings
-from conv_lint.verify.judging.verdict import NO_PIN, PIN_VERIFIED, judge, judge_pin
+from conv_lint.verify.judging.verdict import PIN_NONE, PIN_VERIFIED, judge, judge_pin
 from conv_lint.verify.options import VerifyOptions
-from conv_lint.verify.planning.families import Probe
+from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.plan import Check, Jobs, Planner
 from conv_lint.verify.planning.values import Evaluator
 from conv_lint.verify.rendering import report
@@ -141,7 +141,7 @@ def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options
     refused = {}
     for check in checks:
         pin = judge_pin(check)
-        if pin.status not in (PIN_VERIFIED, NO_PIN):  # NO PIN: the fix writes nothing, and says why itself
+        if pin.status not in (PIN_VERIFIED, PIN_NONE):  # NO PIN: the fix writes nothing, and says why itself
             refused[pin_key(check.finding)] = f"{pin.status}: {pin.summary}"
     return refused
 

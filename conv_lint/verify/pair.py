@@ -16,8 +16,10 @@ from conv_lint.analyzer import analyze_source, parse
 from conv_lint.verify.judging.agreement import AGREE, DIFFER
 from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
 from conv_lint.verify.planning import probe as probes
-from conv_lint.verify.planning.families import Call, Conv, Probe, Unsupported, family_of
-from conv_lint.verify.planning.plan import Comparison, Jobs, Planner
+from conv_lint.verify.planning.conv import Call, Conv, Unsupported
+from conv_lint.verify.planning.families import family_of
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import RunComparison, Jobs, Planner
 from conv_lint.verify.planning.values import Evaluator
 from conv_lint.verify.workers.pool import Pool
 
@@ -39,7 +41,7 @@ def read_call(source: str, probe: Probe) -> tuple[Conv, Call]:
     return conv, family.native(call.api, args, conv)
 
 
-def plan_pair(first: str, second: str, planner: Planner, initializers: bool = True) -> dict[str, Comparison]:
+def plan_pair(first: str, second: str, planner: Planner, initializers: bool = True) -> dict[str, RunComparison]:
     """The comparisons of two calls, per aspect ("outputs", "kernel_init", "bias_init"), not yet run."""
     probe = planner.probe
     conv, call = read_call(first, probe)
@@ -56,7 +58,7 @@ def plan_pair(first: str, second: str, planner: Planner, initializers: bool = Tr
     return comparisons
 
 
-def judge_pair(comparisons: dict[str, Comparison]) -> dict[str, Step]:
+def judge_pair(comparisons: dict[str, RunComparison]) -> dict[str, Step]:
     verdicts = {DIFFER: CONFIRMED, AGREE: NOT_CONFIRMED}
     return {aspect: step(comparison, verdicts, UNVERIFIABLE) for aspect, comparison in comparisons.items()}
 

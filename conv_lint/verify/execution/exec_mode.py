@@ -44,19 +44,11 @@ from conv_lint.verify.judging.verdict import (
     step,
 )
 from conv_lint.verify.options import VerifyOptions
-from conv_lint.verify.planning.families import (
-    FLAX,
-    KERAS,
-    LAX,
-    TF_NN,
-    Call,
-    Conv,
-    Probe,
-    Unsupported,
-    family_of,
-    keras_json,
-)
-from conv_lint.verify.planning.plan import Comparison, Job, Jobs, run_request
+from conv_lint.verify.planning.conv import Call, Conv, Unsupported
+from conv_lint.verify.planning.families import FLAX, KERAS, LAX, TF_NN, family_of
+from conv_lint.verify.planning.keras_config import keras_json
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import RunComparison, Job, Jobs, run_request
 from conv_lint.verify.planning.values import Known, NotStatic
 from conv_lint.verify.rendering import report
 from conv_lint.verify.workers.pool import Limits, Pool, child_environment, compilation_cache, limit_memory
@@ -85,7 +77,7 @@ class Replay:
     record: dict
     conv: Conv | None = None
     unverifiable: str = ""
-    comparisons: list[tuple[dict[str, str], Comparison]] = field(default_factory=list)  # (statuses, comparison)
+    comparisons: list[tuple[dict[str, str], RunComparison]] = field(default_factory=list)  # (statuses, comparison)
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -289,7 +281,7 @@ def plan_replay(snippet: Snippet, record: dict, jobs: Jobs, seed: int) -> Replay
     for statuses, (title, call) in zip((REPLAYED, PORTED), targets):
         job = jobs.add(call.worker, run_request(call, conv.rank, record["input"], record["kernel"], record.get("bias"), seed))
         calls = (_recorded_call(record), call)
-        comparison = Comparison(title, calls, (native_name, call.api), "values", [(size, recorded, job, tolerance)])
+        comparison = RunComparison(title, calls, (native_name, call.api), "values", [(size, recorded, job, tolerance)])
         replay.comparisons.append((statuses, comparison))
     return replay
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from html import escape
 
 from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Result, Step
-from conv_lint.verify.planning.families import Probe
+from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.rendering import plot
 
 
