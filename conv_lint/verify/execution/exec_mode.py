@@ -213,7 +213,7 @@ def _tuples(value):
 
 
 def _tolerance(record: dict) -> agreement.Tolerance:
-    """The rounding bound of the recorded call's output (``compare``'s tolerance policy)."""
+    """The rounding bound of the recorded call's output (``agreement``'s tolerance policy)."""
     kernel, bias = record["kernel"], record.get("bias")
     return agreement.tolerance(record["input"]["values"], kernel["values"], kernel["shape"], bias["values"] if bias else None)
 

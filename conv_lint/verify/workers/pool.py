@@ -74,7 +74,7 @@ def child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get("PYTHONPATH")]))
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    env["CUDA_VISIBLE_DEVICES"] = ""  # CPU only: full float32, no TF32 (README: tolerance policy)
+    env["CUDA_VISIBLE_DEVICES"] = ""  # CPU only: full float32, no TF32 (docs/VERIFY.md: tolerance policy)
     env["JAX_PLATFORMS"] = "cpu"
     return env
 
@@ -91,7 +91,7 @@ def worker_environment(framework: str, cache: str, scratch: str) -> dict[str, st
     else:
         # XLA compiles every new shape: an initializer's draws take 0.5-2.7 s of CPU with the default
         # options, 0.17 s with these. Convolution outputs stay bit-identical (checked); random draws
-        # change in the last bits, which no verdict depends on (README: runtime verification).
+        # change in the last bits, which no verdict depends on (docs/VERIFY.md: tolerance policy).
         env["XLA_FLAGS"] = " ".join(filter(None, [env.get("XLA_FLAGS"), XLA_FAST_COMPILE]))
         # JAX's compilation cache: a call and its pinned twin, or the same initializer at the same
         # shape, compile to the same program, which then compiles once; kept between runs (verify's
