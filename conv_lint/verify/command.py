@@ -1,9 +1,9 @@
 """``conv-lint verify``: run each finding's call in real TensorFlow and JAX and report what holds.
 
 The same files, selection and ``# noqa`` as ``check``; then, per finding, the checks of
-``conv_lint.verify.planning.plan``, run in the worker pool, judged by ``conv_lint.verify.judging.verdict`` and
-rendered by ``conv_lint.verify.rendering.report``. ``--exec`` runs the files themselves instead
-(``conv_lint.verify.execution.exec_mode``).
+``planning.plan``, run in the worker pool (``workers.pool``), judged by ``judging.verdict`` and
+rendered by ``rendering.report``. ``--exec`` runs the files themselves instead
+(``execution.exec_mode``). ``pin_refusals`` is the pin check of ``conv-lint fix --verify``.
 
 Exit codes: 0 nothing confirmed and every fix and pin held, 1 a divergence was confirmed or
 a fix or pin failed, 2 usage errors, unreadable files, or TensorFlow/JAX not installed.
