@@ -202,6 +202,8 @@ def test_a_worker_tells_a_rejected_call_from_its_own_failure():
     assert "failure" in raised(MemoryError())
     assert "out of memory" in raised(RuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating 9.6 GB"))["failure"]
     assert "not installed" in raised(ModuleNotFoundError("No module named 'haiku'"))["failure"]
+    # XLA's words for an operation this build cannot run: the host's limit, not the call's.
+    assert "cannot run it" in raised(RuntimeError("UNIMPLEMENTED: Unsupported convolution datatype"))["failure"]
 
 
 def test_recorded_dimension_numbers_become_letters():
