@@ -7,7 +7,9 @@ could not be read or parsed (the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
+import io
 import os
 import signal
 import sys
@@ -17,12 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conv_lint import __version__
-from conv_lint.analyzer import Finding, SourceError
+from conv_lint.analyzer import Finding, SourceError, parse
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
-from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
-from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, finish, print_error
-from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, sarif, statistics
+from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks, words
+from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, exit_code, finish, print_error
+from conv_lint.noqa import add_noqa
+from conv_lint.report import CHECK_FORMATS, FORMATS, flake8_line, github_error, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
@@ -38,25 +41,164 @@ def command_check(args: argparse.Namespace) -> int:
     if args.show_settings:
         sys.stdout.write(_describe(settings))
         return EXIT_CLEAN
+    if args.add_noqa and args.fix:
+        print_error("--add-noqa marks the findings that remain: run --fix first, then --add-noqa")
+        return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
     cache_folder = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
     options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder, jobs=args.jobs)
+    fix_errors: list[str] = []
+    fixed = _fix_before_check(sources, settings, args, fix_errors) if args.fix else None
     findings: list[Finding] = []
     for result in check_files(sources, settings, options):
         findings.extend(result.findings)
         errors.extend(result.errors)
+    # A file check cannot read or parse was not fixed either: say so once.
+    unchecked = {getattr(error, "path", None) for error in errors}
+    errors.extend(error for error in fix_errors if not any(error.startswith(f"{path}:") for path in unchecked if path))
+    if args.add_noqa:
+        return _add_noqa(sources, findings, errors, args.quiet)
+    report = _report(findings, sources, settings, options, args, errors)
+    try:
+        _write_report(report, args.output_file)
+    except OSError as error:
+        errors.append(f"--output-file {args.output_file}: cannot write: {error.strerror or error}")
+    for message in errors:
+        if args.format == "github":
+            print(github_error(message))
+        print_error(message)
+    if args.format in ("text", "concise") and not args.quiet and not args.statistics:
+        _print_summary(findings, fixed)
+    return exit_code(errors, found=bool(findings), exit_zero=args.exit_zero)
+
+
+def _report(
+    findings: list[Finding],
+    sources: list[SourceFile],
+    settings: Settings,
+    options: CheckOptions,
+    args: argparse.Namespace,
+    errors: list[str],
+) -> str:
     if args.statistics:
-        sys.stdout.write(statistics(findings))
-    elif args.format == "sarif":
-        # libcst is imported only here: the fixes a SARIF log carries are made by the fixer.
+        return statistics(findings, "json" if args.format == "json" else "text")
+    if args.format in ("sarif", "json"):
+        # libcst is imported only here: the fixes these formats carry are made by the fixer.
         from conv_lint.fix import fixes_by_finding
 
         fixes = fixes_by_finding(sources, findings, settings, options.use_noqa)
-        sys.stdout.write(sarif(findings, settings.root, fixes, errors))
-    else:
-        sys.stdout.write(render(findings, args.format))
-    return finish(errors, found=bool(findings), exit_zero=args.exit_zero)
+        return sarif(findings, settings.root, fixes, errors) if args.format == "sarif" else render(findings, "json", fixes)
+    if args.show_source:
+        return show_source(findings, sources)
+    return render(findings, args.format)
+
+
+def _write_report(text: str, output_file: str | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    Path(output_file).write_text(text, encoding="utf-8")
+
+
+def show_source(findings: list[Finding], sources: list[SourceFile]) -> str:
+    """flake8's ``--show-source``: each finding, then its source line and a caret under the column
+    (the line's own tabs kept before it, so the caret lines up)."""
+    from conv_lint.fix import decode_source  # only here: it comes with libcst
+
+    by_display = {source.display: source for source in sources}
+    lines: dict[str, list[str]] = {}
+    out = []
+    for finding in findings:
+        if finding.path not in lines:
+            try:
+                text = decode_source(by_display[finding.path].read())
+            except (KeyError, OSError, SyntaxError):
+                text = ""
+            lines[finding.path] = io.StringIO(text, newline=None).read().split("\n")
+        out.append(flake8_line(finding) + "\n")
+        source_lines = lines[finding.path]
+        if 1 <= finding.line <= len(source_lines):
+            line = source_lines[finding.line - 1]
+            indent = "".join(c if c.isspace() else " " for c in line[: finding.column - 1])
+            out.append(f"{line}\n{indent}^\n")
+    return "".join(out)
+
+
+def _fix_before_check(sources: list[SourceFile], settings: Settings, args: argparse.Namespace, errors: list[str]) -> tuple[int, int]:
+    """``check --fix``: fix the files (not stdin) as ``conv-lint fix`` would; how many findings in how many files."""
+    from conv_lint.fix import FixOptions
+
+    options = FixOptions(unsafe=args.unsafe_fixes, use_noqa=not args.disable_noqa)
+    fixed_findings = changed_files = 0
+    for source, data in _read_each((source for source in sources if source.path is not None), errors):
+        result = _fix_one(source, data, settings, options, _WRITE, errors)
+        if result is not None and result.changed:
+            fixed_findings += len(result.fixed_findings)
+            changed_files += 1
+    return fixed_findings, changed_files
+
+
+# What _fix_one is told by `check --fix`: write the fixed files, print no diff.
+_WRITE = argparse.Namespace(diff=False, check=False)
+
+
+def _print_summary(findings: list[Finding], fixed: tuple[int, int] | None) -> None:
+    """The closing lines of a text report, on stderr (ruff's): what --fix fixed, what remains and
+    how much of it the fixer can write."""
+    if fixed is not None:
+        print(f"Fixed {_count(fixed[0], 'finding')} in {_count(fixed[1], 'file')}.", file=sys.stderr)
+    if not findings:
+        return
+    safe = sum(finding.applicability == "safe" for finding in findings)
+    unsafe = sum(finding.applicability == "unsafe" for finding in findings)
+    print(
+        f"Found {_count(len(findings), 'finding')} ({safe} fixable with `conv-lint fix`, {unsafe} with `--unsafe-fixes`).",
+        file=sys.stderr,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _add_noqa(sources: list[SourceFile], findings: list[Finding], errors: list[str], quiet: bool) -> int:
+    """``check --add-noqa``: a ``# noqa: CODES`` comment on every line with a finding, so that only
+    new findings show from now on (ruff's baseline)."""
+    from conv_lint.fix import FileChangedError, write_atomic
+
+    codes_by_file: dict[str, dict[int, set[str]]] = {}
+    for finding in findings:
+        codes_by_file.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
+    added = changed_files = 0
+    for source in sources:
+        codes = codes_by_file.get(source.display)
+        if not codes or source.path is None:  # stdin has no file to write
+            continue
+        try:
+            data = source.read()
+            marked, count = add_noqa(data, codes)
+            if count == 0:
+                continue
+            if ast.dump(parse(marked, source.display)) != ast.dump(parse(data, source.display)):
+                raise SourceError("adding noqa comments would change the code")
+            write_atomic(source.path, marked, data)
+        except (SourceError, UnicodeDecodeError, SyntaxError) as error:
+            errors.append(f"{source.display}: {getattr(error, 'reason', error)}; not changed")
+            continue
+        except FileChangedError as error:
+            errors.append(str(error))
+            continue
+        except OSError as error:
+            errors.append(f"{source.display}: cannot write: {error.strerror or error}; not changed")
+            continue
+        added += count
+        changed_files += 1
+    for message in errors:
+        print_error(message)
+    if not quiet:
+        print(f"Added {_count(added, 'noqa directive')} in {_count(changed_files, 'file')}.", file=sys.stderr)
+    return exit_code(errors, found=False, exit_zero=False)  # the findings marked are its work, not a failure
 
 
 def command_fix(args: argparse.Namespace) -> int:
@@ -169,6 +311,7 @@ def _describe(settings: Settings) -> str:
         ("extend-exclude", ", ".join(settings.extend_exclude)),
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
         ("respect-gitignore", str(settings.respect_gitignore).lower()),
+        ("force-exclude", str(settings.force_exclude).lower()),
         ("frameworks", ", ".join(settings.frameworks) or "(all)"),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
@@ -184,6 +327,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, ignore=settings.ignore + parse_codes([args.ignore], "--ignore"))
     if args.respect_gitignore is not None:
         settings = replace(settings, respect_gitignore=args.respect_gitignore)
+    if args.extend_exclude:
+        settings = replace(settings, extend_exclude=settings.extend_exclude + tuple(words([args.extend_exclude])))
+    if args.force_exclude is not None:
+        settings = replace(settings, force_exclude=args.force_exclude)
     if args.frameworks is not None:
         settings = replace(settings, frameworks=parse_frameworks([args.frameworks], "--frameworks"))
     return settings
@@ -241,7 +388,7 @@ def command_lsp(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        print_error('the language server needs pygls: pip install "conv-lint[lsp]"')
+        print_error('the language server needs pygls: pip install "pygls>=2" (or install conv-lint with its lsp extra: pip install ".[lsp]")')
         return EXIT_ERROR
     return serve()
 
@@ -268,6 +415,26 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
         default=None,
         help=f"also {verb} files that .gitignore excludes (default: skip them when folders are walked, like ruff)",
     )
+    parser.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="comma-separated glob patterns to exclude in addition to the configured ones",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="apply the exclusions to files named on the command line too, as pre-commit names them"
+        " (default: the force-exclude setting, else off)",
+    )
+
+
+def _unsafe_fixes_option(parser: argparse.ArgumentParser, lead: str) -> None:
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help=f"{lead}pin defaults that depend on global settings (Keras data_format=None)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,7 +455,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text, flake8's one line per finding, also called concise; github: workflow"
         " annotations; sarif: SARIF 2.1.0 with rules and fixes)",
     )
-    check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
+    check.add_argument(
+        "--statistics", action="store_true", help="print how many findings of each code instead of each finding (text or json)"
+    )
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes first (as conv-lint fix), then report what remains")
+    _unsafe_fixes_option(check, "with --fix: also apply the unsafe fixes, ")
+    check.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="write a # noqa: CODES comment on every line with a finding (a baseline: from then on only new findings show)",
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings only, no closing summary")
+    check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
+    check.add_argument("--show-source", action="store_true", help="text format: show each finding's source line with a caret under the column")
     check.add_argument("--show-settings", action="store_true", help="print the settings in force and exit")
     check.add_argument(
         "--jobs", "-j", type=_positive, default=os.cpu_count() or 1, help="parallel processes (default: number of CPUs)"
@@ -304,11 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(fix, "fix")
     fix.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     fix.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
-    fix.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="also pin defaults that depend on global settings (Keras data_format=None)",
-    )
+    _unsafe_fixes_option(fix, "also ")
     fix.add_argument(
         "--verify",
         action="store_true",
@@ -347,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsp = commands.add_parser(
         "lsp",
-        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs conv-lint[lsp])",
+        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs pygls: the lsp extra)",
     )
     # Editors' LSP clients (vscode-languageclient among them) add --stdio; it is the only transport.
     lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")

@@ -19,12 +19,17 @@ def print_error(message: str) -> None:
     print(f"conv-lint: error: {message}", file=sys.stderr)
 
 
-def finish(errors: list[str], found: bool, exit_zero: bool) -> int:
-    """Print ``errors`` after the command's output, then pick its exit code: errors win over
-    findings, and ``--exit-zero`` turns findings (never errors) into success."""
-    for message in errors:
-        print_error(message)
+def exit_code(errors: list[str], found: bool, exit_zero: bool) -> int:
+    """A command's exit code: errors win over findings, and ``--exit-zero`` turns findings (never
+    errors) into success."""
     if errors:
         return EXIT_ERROR
     return EXIT_FOUND if found and not exit_zero else EXIT_CLEAN
+
+
+def finish(errors: list[str], found: bool, exit_zero: bool) -> int:
+    """The usual ending: ``errors`` printed after the command's output, then its exit code."""
+    for message in errors:
+        print_error(message)
+    return exit_code(errors, found, exit_zero)
 
