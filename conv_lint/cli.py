@@ -29,6 +29,7 @@ from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
 from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks, words
 from conv_lint.defaults_doc import defaults_markdown
+from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, exit_code, finish, print_error
 from conv_lint.noqa import add_noqa
 from conv_lint.report import CHECK_FORMATS, FORMATS, flake8_line, github_error, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
@@ -37,24 +38,17 @@ from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 if TYPE_CHECKING:
     from conv_lint.fix import FileFix, FixOptions
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _error(message: str) -> None:
-    print(f"conv-lint: error: {message}", file=sys.stderr)
-
-
 def command_check(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     if args.show_settings:
         sys.stdout.write(_describe(settings))
         return EXIT_CLEAN
     if args.add_noqa and args.fix:
-        _error("--add-noqa marks the findings that remain: run --fix first, then --add-noqa")
+        print_error("--add-noqa marks the findings that remain: run --fix first, then --add-noqa")
         return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
@@ -79,12 +73,10 @@ def command_check(args: argparse.Namespace) -> int:
     for message in errors:
         if args.format == "github":
             print(github_error(message))
-        _error(message)
+        print_error(message)
     if args.format in ("text", "concise") and not args.quiet and not args.statistics:
         _print_summary(findings, fixed)
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+    return exit_code(errors, found=bool(findings), exit_zero=args.exit_zero)
 
 
 def _report(
@@ -209,10 +201,10 @@ def _add_noqa(sources: list[SourceFile], findings: list[Finding], errors: list[s
         added += count
         changed_files += 1
     for message in errors:
-        _error(message)
+        print_error(message)
     if not quiet:
         print(f"Added {_count(added, 'noqa directive')} in {_count(changed_files, 'file')}.", file=sys.stderr)
-    return EXIT_ERROR if errors else EXIT_CLEAN
+    return exit_code(errors, found=False, exit_zero=False)  # the findings marked are its work, not a failure
 
 
 def command_fix(args: argparse.Namespace) -> int:
@@ -221,7 +213,7 @@ def command_fix(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     options = FixOptions(unsafe=args.unsafe_fixes, align_with=args.align_with, use_noqa=not args.disable_noqa)
     dry_run = args.diff or args.check
@@ -248,15 +240,7 @@ def command_fix(args: argparse.Namespace) -> int:
         f"conv-lint: {verb} {fixed_findings} finding(s) in {changed_files} file(s); {len(left)} left that cannot be fixed safely",
         file=sys.stderr,
     )
-    for message in errors:
-        _error(message)
-    if errors:
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_CLEAN
-    if dry_run:
-        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
-    return EXIT_FINDINGS if left else EXIT_CLEAN
+    return finish(errors, found=bool(changed_files if dry_run else left), exit_zero=args.exit_zero)
 
 
 def _read_each(sources: Iterable[SourceFile], errors: list[str]) -> Iterator[tuple[SourceFile, bytes]]:
@@ -273,18 +257,17 @@ def _verified_pins(
 ) -> FixOptions | None:
     """``fix --verify``: ``options`` refusing every pin a run in the framework did not confirm
     bit-identical; None (after saying why) when it cannot run."""
-    from conv_lint.verify.command import compilation_cache, missing_frameworks_error, pin_refusals
-    from conv_lint.verify.pool import Limits
+    from conv_lint.verify.command import missing_frameworks_error, pin_refusals
 
     if args.align_with:
-        _error("--verify checks pins of today's defaults; --align-with changes behaviour on purpose (check it with conv-lint verify)")
+        print_error("--verify checks pins of today's defaults; --align-with changes behaviour on purpose (check it with conv-lint verify)")
         return None
     missing = missing_frameworks_error("fix --verify")
     if missing:
-        _error(missing)
+        print_error(missing)
         return None
     files_read = [(source.display, data) for source, data in files]
-    refused = pin_refusals(files_read, settings, options, Limits(), compilation_cache(settings))
+    refused = pin_refusals(files_read, settings, options)
     return replace(options, refused_pins=refused)
 
 
@@ -373,7 +356,7 @@ def command_defaults(args: argparse.Namespace) -> int:
 def command_explain(args: argparse.Namespace) -> int:
     rule = RULES_BY_CODE.get(args.code.upper())
     if rule is None:
-        _error(f"unknown rule {args.code!r}; `conv-lint rules` lists them")
+        print_error(f"unknown rule {args.code!r}; `conv-lint rules` lists them")
         return EXIT_ERROR
     sys.stdout.write(rule.docs())
     return EXIT_CLEAN
@@ -390,8 +373,24 @@ def command_verify(args: argparse.Namespace) -> int:
     # Imported only here: verify drives TensorFlow and JAX worker processes, which check, fix
     # and the flake8 plugin must never pay for.
     from conv_lint.verify.command import run_verify
+    from conv_lint.verify.options import VerifyOptions
 
-    return run_verify(args, _settings(args))
+    options = VerifyOptions(
+        paths=tuple(args.paths or ["."]),
+        stdin_filename=args.stdin_filename,
+        use_noqa=not args.disable_noqa,
+        exit_zero=args.exit_zero,
+        format=args.format,
+        html=args.html,
+        input_shape=args.input_shape,
+        seed=args.seed,
+        timeout=args.timeout,
+        memory_mb=args.memory_limit or None,
+        cache_dir=args.cache_dir,
+        no_cache=args.no_cache,
+        run_files=args.exec,
+    )
+    return run_verify(options, _settings(args))
 
 
 def command_lsp(args: argparse.Namespace) -> int:
@@ -401,7 +400,7 @@ def command_lsp(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _error('the language server needs pygls: pip install "pygls>=2" (or install conv-lint with its lsp extra: pip install ".[lsp]")')
+        print_error('the language server needs pygls: pip install "pygls>=2" (or install conv-lint with its lsp extra: pip install ".[lsp]")')
         return EXIT_ERROR
     return serve()
 
@@ -579,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

@@ -1,8 +1,8 @@
 """The TensorFlow worker of ``conv-lint verify``: runs Keras layers, ``tf.nn`` convolutions, and
 the NumPy and SciPy ``convolve`` functions.
 
-Started as ``python -m conv_lint.verify.tf_worker`` by the parent, once per run; speaks the
-JSON-lines protocol of ``conv_lint.verify.serve``. It never imports JAX (TensorFlow would,
+Started as ``python -m conv_lint.verify.workers.tf_worker`` by the parent, once per run; speaks the
+JSON-lines protocol of ``conv_lint.verify.workers.serve``. It never imports JAX (TensorFlow would,
 so the import is blocked before TensorFlow loads).
 """
 
@@ -12,7 +12,7 @@ import json
 import os
 import random
 
-from conv_lint.verify.serve import (
+from conv_lint.verify.workers.serve import (
     block_imports,
     draw_count,
     is_host_error,
@@ -33,8 +33,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from conv_lint.verify.expressions import evaluate  # noqa: E402
-from conv_lint.verify.layouts import answer, array, to_layout  # noqa: E402
+from conv_lint.verify.workers.expressions import evaluate  # noqa: E402
+from conv_lint.verify.workers.layouts import answer, array, to_layout  # noqa: E402
 
 # TF32 (on Ampere and newer GPUs) keeps 10 mantissa bits; verify compares in full float32.
 tf.config.experimental.enable_tensor_float_32_execution(False)

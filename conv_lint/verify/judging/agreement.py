@@ -1,6 +1,6 @@
 """Whether two runs differ: shapes, values within a tolerance, distributions, or bits.
 
-Tolerance policy (README, "Runtime verification"). A float sum of n products carries at most
+Tolerance policy (docs/VERIFY.md, "Tolerance policy"). A float sum of n products carries at most
 n·eps·Σ|x·w| of rounding error (Higham's bound for any summation order), whichever
 library, blocking or instruction set computed it; oneDNN and XLA order their sums
 differently and may use FMA, which stays inside that bound. Two outputs "agree" when every
@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from conv_lint.verify import stats
+from conv_lint.verify.judging import stats
 
 DIFFER, AGREE, UNKNOWN = "differ", "agree", "unknown"
 
