@@ -10,7 +10,8 @@ site. Which functions make, copy, reshape or transpose arrays is data in ``conv_
 
 The kernel-layout rules (CNV101/107) read kernel shapes with it, the padding and initializer
 rules read literals with it (``kernel_size=K`` with ``K = 4`` earlier counts as a literal), and
-``verify`` reads call arguments with it. Nothing here imports a framework.
+``verify`` reads call arguments with it (``conv_lint.verify.planning.values``). Nothing here imports
+a framework.
 """
 
 from __future__ import annotations

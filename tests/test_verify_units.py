@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from conv_lint.analyzer import analyze_source, parse
+from conv_lint.analyzer import analyze_source
 from conv_lint.catalog import KERNEL_INIT, LAYOUT, PADDING
 from conv_lint.verify.command import parse_shape
 from conv_lint.verify.judging import agreement, stats
@@ -44,7 +44,7 @@ twice = keras.layers.Conv1D(TWICE, 3)
 @pytest.fixture(scope="module")
 def calls():
     analysis = analyze_source(SOURCE, "m.py")
-    evaluator = Evaluator(analysis, parse(SOURCE, "m.py"))
+    evaluator = Evaluator(analysis)
     return {(call.node.lineno, call.api.name): evaluator.arguments(call) for call in analysis.calls}
 
 
@@ -62,8 +62,10 @@ def test_literals_constants_and_qualified_initializers(calls):
 def test_what_is_not_known_statically_says_why(calls):
     local = calls[(13, "flax.linen.Conv")]
     assert isinstance(local["features"], NotStatic) and "features" in str(local["features"])
-    assert isinstance(local["kernel_size"], NotStatic)  # the function's own K shadows the constant
-    assert isinstance(calls[(17, "keras.layers.Conv1D")]["filters"], NotStatic)  # TWICE is bound twice
+    # The function's own K shadows the constant, and is known there, as check knows it (issue 14).
+    assert local["kernel_size"].value == 3
+    # TWICE is bound twice, and the call reads the second binding, which every path to it passes.
+    assert calls[(17, "keras.layers.Conv1D")]["filters"].value == 2
 
 
 def test_keras_padding_translates_to_flax_and_lax():

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from conv_lint.analyzer import SourceError, analyze_source, parse
+from conv_lint.analyzer import SourceError, analyze_source
 from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.fix import FixOptions, fix_source, pin_key
@@ -121,7 +121,7 @@ def plan_files(
         if not findings:
             continue
         pins = _pins(data, display, settings, fix_options, analysis)
-        evaluator = Evaluator(analysis, parse(data, display))
+        evaluator = Evaluator(analysis)
         for finding in findings:
             args_known = evaluator.arguments(finding.call) if finding.call else None
             checks.append(planner.plan(finding, args_known, pins.get(pin_key(finding), _NO_PIN), pin_only))
@@ -159,13 +159,12 @@ def _pins(data: bytes, display: str, settings: Settings, fix_options: FixOptions
     try:
         fixed = fix_source(data, display, settings, fix_options)
         pinned = analyze_source(fixed.fixed, display)
-        module = parse(fixed.fixed, display)
     except SourceError as error:
         return {pin_key(f): f"conv-lint fix failed: {error.reason}" for f in analysis.findings}
     pins: dict[tuple, dict | str] = {pin_key(item.finding): f"conv-lint fix does not pin it: {item.reason}" for item in fixed.not_fixed}
     if pinned is None or len(pinned.calls) != len(analysis.calls):
         return pins
-    evaluator = Evaluator(pinned, module)
+    evaluator = Evaluator(pinned)
     position = {id(call.node): index for index, call in enumerate(analysis.calls)}
     ours = {pin_key(finding): finding for finding in analysis.findings if finding.call is not None}
     for finding in fixed.fixed_findings:

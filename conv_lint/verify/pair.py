@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conv_lint.analyzer import analyze_source, parse
+from conv_lint.analyzer import analyze_source
 from conv_lint.verify.judging.agreement import AGREE, DIFFER
 from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
 from conv_lint.verify.planning import probe as probes
@@ -34,7 +34,7 @@ def read_call(source: str, probe: Probe) -> tuple[Conv, Call]:
     if analysis is None or not analysis.calls:
         raise Unsupported(f"not a convolution call conv-lint knows: {source}")
     call = analysis.calls[-1]
-    args = Evaluator(analysis, parse(text, "<call>")).arguments(call)
+    args = Evaluator(analysis).arguments(call)
     family = family_of(call.api.name)
     conv = family.read(call.api, args, probe)
     conv = replace(conv, in_channels=probes.channels(conv, probe))

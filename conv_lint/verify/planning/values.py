@@ -1,12 +1,13 @@
-"""What a call's arguments are, read off the source: literals, module constants, framework objects.
+"""What a call's arguments are, read off the source: literals, names the source gives a value, framework objects.
 
 Spec mode can run a call only when every argument it needs is known without running the
 program. An argument is known when it is a literal (``3``, ``(2, 2)``, ``"same"``, ``1 / 3``), a
-module-level name assigned once to something known (``DN = ("NWC", "WIO", "NWC")``), or an
-expression over framework names (``nn.initializers.lecun_normal()``). Each known argument
-becomes a ``Known``: its Python value when it is a literal, and always its source with the
-file's aliases resolved (``flax.linen.initializers.lecun_normal()``), which is what a worker
-evaluates.
+name whose value the source gives (``DN = ("NWC", "WIO", "NWC")`` at module level, ``K = 4``
+earlier in the same function), or an expression over framework names
+(``nn.initializers.lecun_normal()``). Names are followed by ``conv_lint.dataflow.Values``, the
+evaluator the rules use, so verify knows every value ``check`` knows. Each known argument becomes a
+``Known``: its Python value when it is a literal, and always its source with the file's aliases
+resolved (``flax.linen.initializers.lecun_normal()``), which is what a worker evaluates.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from conv_lint.analyzer import Analysis, ResolvedCall
+from conv_lint.dataflow import Values
 from conv_lint.resolve import ARITHMETIC, Scope, dotted_name
 
 OPAQUE = object()  # the value of a known argument that is not a literal (an initializer object)
+# How many names deep an argument is followed (`A = B`, `B = C`, ...).
+MAX_NAME_DEPTH = 16
 
 
 class NotStatic(Exception):
@@ -43,14 +47,20 @@ def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-class Evaluator:
-    """Evaluates the argument expressions of one analyzed module (``module`` is its ``ast``)."""
+def _plain(value: Any) -> bool:
+    """A value a worker can be given as its repr: a number, string, bool, None, or a tuple of them."""
+    if isinstance(value, tuple):
+        return all(_plain(item) for item in value)
+    return value is None or isinstance(value, (int, float, str, bool))
 
-    def __init__(self, analysis: Analysis, module: ast.Module) -> None:
+
+class Evaluator:
+    """Evaluates the argument expressions of one analyzed module."""
+
+    def __init__(self, analysis: Analysis) -> None:
         self.resolver = analysis.resolver
-        self.module_scope = analysis.resolver.names.module_scope
-        self.constants: dict[str, Known] = {}
-        self._collect_constants(module)
+        self.values = Values(analysis.resolver.names, analysis.resolver)
+        self._depth = 0
 
     def arguments(self, call: ResolvedCall) -> dict[str, Known | NotStatic]:
         """Every argument the call passes, by parameter: known, or why not."""
@@ -96,8 +106,19 @@ class Evaluator:
         qualified = self.resolver.qualified_names(dotted, scope) if dotted else ()
         if len(qualified) == 1:
             return Known(qualified[0])
-        if isinstance(node, ast.Name) and self._is_module_constant(node.id, scope):
-            return self.constants[node.id]
+        if isinstance(node, ast.Name):
+            # The assignment that reaches this read, as the rules see it: its expression, evaluated here.
+            found = self.values.definition(node, scope)
+            if found is not None and self._depth < MAX_NAME_DEPTH:
+                self._depth += 1
+                try:
+                    return self.evaluate(*found)
+                finally:
+                    self._depth -= 1
+            # Otherwise one literal the evaluator knows (a parameter every call of its function sets alike).
+            value = self.values.known(node, scope)
+            if value is not None and _plain(value):
+                return _literal(value)
         raise NotStatic(f"{ast.unparse(node)} is not known statically")
 
     def _call(self, node: ast.Call, scope: Scope) -> Known:
@@ -114,27 +135,3 @@ class Evaluator:
                 raise NotStatic(f"{ast.unparse(node)} unpacks its arguments")
             parts.append(f"{keyword.arg}={self.evaluate(keyword.value, scope).source}")
         return Known(f"{function.source}({', '.join(parts)})")
-
-    def _is_module_constant(self, name: str, scope: Scope) -> bool:
-        """``name`` reaches the module's one binding of it: no enclosing function or class rebinds it."""
-        current: Scope | None = scope
-        while current is not None and current is not self.module_scope:
-            if name in current.bindings and name not in current.global_names:
-                return False
-            current = current.parent
-        return name in self.constants
-
-    def _collect_constants(self, module: ast.Module) -> None:
-        """Module-level names assigned exactly once, to something known, in file order."""
-        bindings = self.module_scope.bindings
-        for statement in module.body:
-            if (
-                isinstance(statement, ast.Assign)
-                and len(statement.targets) == 1
-                and isinstance(statement.targets[0], ast.Name)
-                and len(bindings.get(statement.targets[0].id, ())) == 1
-            ):
-                try:
-                    self.constants[statement.targets[0].id] = self.evaluate(statement.value, self.module_scope)
-                except NotStatic:
-                    continue

@@ -3,8 +3,8 @@
 Arguments travel as Python source with qualified names (``'valid'``, ``(2,)``,
 ``flax.linen.initializers.glorot_uniform()``, ``keras.initializers.VarianceScaling(scale=1 / 3)``),
 exactly what ``conv-lint fix`` writes with the module aliases resolved. Only literals,
-arithmetic, and names and calls under the framework packages are accepted: a request can
-construct an initializer, never run arbitrary code.
+arithmetic, and names and calls under the packages of the catalog's APIs are accepted: a request
+can construct an initializer, never run arbitrary code.
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ import importlib
 from functools import lru_cache
 from typing import Any
 
+from conv_lint.catalog import CATALOG, package
 from conv_lint.resolve import ARITHMETIC, dotted_name
 
-ROOTS = frozenset({"keras", "tensorflow", "flax", "jax", "haiku", "equinox", "numpy", "scipy"})
+# The packages a request may name: those of the catalog's APIs (their initializers live there
+# too), so a package a new catalog entry brings is one verify can run.
+ROOTS = frozenset(package(name) for name in CATALOG.by_name)
 
 
 def evaluate(source: str) -> Any:
