@@ -1,4 +1,4 @@
-"""The rules: one module per family of hazards, each rule carrying its code, name, docs, its own
+"""The rules: one module per kind of hazard, each rule carrying its code, name, docs, its own
 VALID/INVALID cases and its check (see ``conv_lint.rules.base``).
 
 | module | rules |
@@ -28,8 +28,8 @@ RULES: tuple[Rule, ...] = tuple(
             *kernel_layout.RULES,
             *padding.RULES,
             *initializers.RULES,
-            dynamic.DYNAMIC_CALL,
-            precision.IMPLICIT_PRECISION,
+            *dynamic.RULES,
+            *precision.RULES,
         ),
         key=lambda rule: rule.code,
     )

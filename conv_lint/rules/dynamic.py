@@ -44,3 +44,5 @@ DYNAMIC_CALL = UnboundCallRule(
         "import keras\nkeras.layers.Conv1D.from_config(cfg)\n",
     ),
 )
+
+RULES = (DYNAMIC_CALL,)

@@ -56,3 +56,5 @@ IMPLICIT_PRECISION = Rule(
     frameworks=("flax", "jax"),
     check=_implicit_precision,
 )
+
+RULES = (IMPLICIT_PRECISION,)
