@@ -18,6 +18,7 @@ import ast
 import contextlib
 import difflib
 import errno
+import functools
 import io
 import os
 import signal
@@ -89,10 +90,11 @@ class _Edits:
 
 def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
     """Fix one file's source. Raises SourceError when it does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    # With check's target frameworks, so the findings (messages included) are check's.
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return FileFix(source, source)
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
     result = FileFix(source, source)
     edits = _Edits()
     aligned: dict[tuple[int, str], Finding] = {}
@@ -116,21 +118,16 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     if options.align_with:
         _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if edits.by_call:
-        result.fixed = _render(tree, edits, path)
+        # Only a file with something to write pays for libcst's parse: every decision above is the ast's.
+        result.fixed = _render(_libcst_tree(source), edits, path)
     return result
 
 
-def _prepare(source: bytes, path: str, settings: Settings) -> tuple[Analysis, cst.Module, _ValueWriter] | None:
-    """The analysis and libcst's tree of ``source``; None when it cannot call a conv API."""
-    # With check's target frameworks, so the findings (messages included) are check's.
-    analysis = analyze_source(source, path, frameworks=settings.frameworks)
-    if analysis is None:
-        return None
+def _libcst_tree(source: bytes) -> cst.Module:
     try:
-        tree = cst.parse_module(source)
+        return cst.parse_module(source)
     except (cst.ParserSyntaxError, RecursionError) as error:
         raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
-    return analysis, tree, _ValueWriter(analysis, tree)
 
 
 def _render(tree: cst.Module, edits: _Edits, path: str) -> bytes:
@@ -179,10 +176,11 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
     """Each selected finding's safe fix, made alone on ``source`` and given as text edits
     against it; findings without a safe fix are left out. The edits are those ``fix`` makes
     for that finding, imports included. Raises SourceError when the source does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return []
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
+    tree: cst.Module | None = None
     before = decode_source(source)
     fixes = []
     for finding in select_findings(analysis.findings, source, settings, path, use_noqa):
@@ -194,6 +192,7 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
         except _Unwritable:
             continue
         edits.set(finding.call, finding.spec.param, value)
+        tree = tree or _libcst_tree(source)
         after = decode_source(_render(tree, edits, path))
         fixes.append(FindingFix(finding, text_edits(before, after), f"{finding.spec.param}={value}"))
     return fixes
@@ -328,9 +327,13 @@ def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list
 class _ValueWriter:
     """Writes a pin's source the way this file writes code: its quotes and its module aliases."""
 
-    def __init__(self, analysis: Analysis, tree: cst.Module) -> None:
+    def __init__(self, analysis: Analysis, source: bytes) -> None:
         self.analysis = analysis
-        self.quote = _preferred_quote(tree)
+        self.source = source
+
+    @functools.cached_property
+    def quote(self) -> str:
+        return _preferred_quote(self.source)
 
     def render(self, template: str, call: ResolvedCall, edits: _Edits) -> str:
         if "{init}" in template:
@@ -377,25 +380,18 @@ def _shared_prefix(module: str, qualified_name: str) -> int:
     return count
 
 
-def _preferred_quote(module: cst.Module) -> str:
-    finder = _FirstString()
-    module.visit(finder)
-    return finder.quote
-
-
-class _FirstString(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.quote = '"'
-        self.found = False
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> bool:
-        if not self.found and node.quote in ("'", '"'):
-            self.quote = node.quote
-            self.found = True
-        return False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return not self.found and super().on_visit(node)
+def _preferred_quote(source: bytes) -> str:
+    """The quote of the file's first one-line string literal (docstrings and f-strings aside); ``"`` if none."""
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type != tokenize.STRING:
+                continue
+            body = token.string.lstrip("rRbBuUfF")
+            if "f" not in token.string[: -len(body)].lower() and body[:3] not in ('"""', "'''"):
+                return body[0]
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        pass
+    return '"'
 
 
 def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
