@@ -361,10 +361,16 @@ class _ValueWriter:
         targets = sorted(targets, key=lambda module: -_shared_prefix(module, call.qualified_name))
         resolver = self.analysis.resolver
         for module in targets:
-            for expression in self._candidates(call):
-                for qualified in resolver.qualified_names(expression, call.scope):
-                    if module == qualified or module.startswith(qualified + "."):
-                        return expression + module[len(qualified) :]
+            spellings = [
+                expression + module[len(qualified) :]
+                for expression in self._candidates(call)
+                for qualified in resolver.qualified_names(expression, call.scope)
+                if module == qualified or module.startswith(qualified + ".")
+            ]
+            if spellings:
+                # The shortest: `nn.initializers`, not `flax.linen.initializers`, where `import flax`
+                # sits next to `import flax.linen as nn` (min keeps the callee's own prefix on a tie).
+                return min(spellings, key=len)
         module = targets[0]
         package, _, leaf = module.rpartition(".")
         alias = None

@@ -128,6 +128,18 @@ def test_an_import_is_added_only_when_the_file_has_no_alias(tmp_path):
     )
 
 
+def test_the_pin_uses_the_shortest_name_the_file_has_for_the_initializers(tmp_path):
+    """`import flax` beside `import flax.linen as nn`: the pin says `nn.initializers`, however the
+    conv itself is reached (a module-level name that sorts first, `flax`, used to win)."""
+    long_lines(tmp_path)
+    path = tmp_path / "model.py"
+    head = "import flax\nimport flax.linen as nn\nfrom flax.linen import Conv\n\n"
+    path.write_text(head + "a = Conv(4, 3)\nb = flax.linen.Conv(4, 3)\n")
+    run("conv-lint", "fix", str(path))
+    pins = "padding='SAME', kernel_init=nn.initializers.lecun_normal(), bias_init=nn.initializers.zeros"
+    assert path.read_text() == head + f"a = Conv(4, 3, {pins})\nb = flax.linen.Conv(4, 3, {pins})\n".replace("'", '"')
+
+
 def test_calls_that_cannot_be_pinned_are_left_alone_and_explained(tmp_path):
     path = tmp_path / "model.py"
     source = "from jax import lax\nimport haiku as hk\ny = lax.conv_general_dilated(x, w, strides, 'SAME')\nz = lax.conv(x, w, (1,), 'SAME')\n"
