@@ -191,7 +191,7 @@ def test_other_indentations_stay_formatted(tmp_path, style, config, indent):
     lines = keras_model.read_text().splitlines()
     assert f"{indent * 2}kernel_initializer=\"glorot_uniform\"," in lines
     assert f"{indent * 2}bias_initializer=\"zeros\"," in lines
-    assert f"{indent}){'(x)'}" in lines
+    assert indent + ")(x)" in lines
     flax_text = flax_model.read_text()
     assert f"{indent * 2}x = nn.Conv(\n{indent * 3}self.features,\n" in flax_text
     assert f"{indent * 3}kernel_init=nn.initializers.lecun_normal(),\n" in flax_text

@@ -30,6 +30,8 @@ def _fix(*args: str, env: dict | None = None, cwd: Path) -> subprocess.Completed
 def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_reason(tmp_path):
     require_installed(*FRAMEWORKS)
     verified, plain = tmp_path / "verified.py", tmp_path / "plain.py"
+    # Every call stays on its line, so the two files compare line by line.
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 200\n")
     verified.write_text(MODEL)
     plain.write_text(MODEL)
     result = _fix("--verify", "--exit-zero", str(verified), cwd=tmp_path)
