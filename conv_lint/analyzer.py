@@ -37,6 +37,11 @@ class Finding:
     api: str
     parameter: str | None = None
     default: str | None = None
+    # Where the flagged call or argument ends (1-based line, column just past it, in characters).
+    end_line: int | None = None
+    end_column: int | None = None
+    # Whether `conv-lint fix` pins this default: "safe", "unsafe" (only with --unsafe-fixes) or None.
+    applicability: str | None = None
     # What the fixer needs: the call as resolved, and the catalog entry of the default.
     call: ResolvedCall | None = field(default=None, compare=False, repr=False)
     spec: Default | None = field(default=None, compare=False, repr=False)
@@ -51,6 +56,9 @@ class Finding:
             "api": self.api,
             "parameter": self.parameter,
             "default": self.default,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "applicability": self.applicability,
         }
 
 
@@ -161,7 +169,7 @@ def analyze_module(
     if calls:
         hits.extend(_porting_hits(names, resolver, calls, columns, path))
     findings = sorted(
-        (hit.finding(path, getattr(hit.node, "lineno", 1), columns.of(hit.node) if hit.node else 1) for hit in hits),
+        (hit.finding(path, columns, hit.node) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
     )
     return Analysis(resolver, calls, findings)
@@ -214,8 +222,14 @@ class _CharacterColumns:
         return self._lines[number - 1] if 1 <= number <= len(self._lines) else ""
 
     def of(self, node: ast.AST) -> int:
-        line = self.line(node.lineno)
-        return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace")) + 1
+        return self._column(node.lineno, node.col_offset)
+
+    def end_of(self, node: ast.AST) -> int:
+        return self._column(node.end_lineno, node.end_col_offset)
+
+    def _column(self, line_number: int, offset: int) -> int:
+        line = self.line(line_number)
+        return len(line.encode("utf-8")[:offset].decode("utf-8", errors="replace")) + 1
 
 
 @dataclass(frozen=True)
@@ -232,19 +246,36 @@ class _Hit:
     def of(cls, flag: Flag, api: ConvAPI | None, call: ResolvedCall | None = None) -> _Hit:
         return cls(flag.node, flag.rule.code, flag.message, api, call, parameter=flag.parameter)
 
-    def finding(self, path: str, line: int, column: int) -> Finding:
+    def finding(self, path: str, columns: _CharacterColumns, node: ast.AST | None) -> Finding:
+        located = node is not None and getattr(node, "end_lineno", None) is not None
         return Finding(
             path=path,
-            line=line,
-            column=column,
+            line=getattr(node, "lineno", 1),
+            column=columns.of(node) if node is not None else 1,
+            end_line=node.end_lineno if located else None,
+            end_column=columns.end_of(node) if located else None,
             code=self.code,
             message=self.message,
             api=self.api.name if self.api else "",
             parameter=self.spec.param if self.spec else self.parameter,
             default=self.spec.value if self.spec else None,
+            applicability=pin_applicability(self.spec, self.call),
             call=self.call,
             spec=self.spec,
         )
+
+
+def pin_applicability(spec: Default | None, call: ResolvedCall | None) -> str | None:
+    """Whether the fixer can write this default as it is today (``"safe"``), only when unsafe fixes
+    are asked for (``"unsafe"``), or not at all (None): what the catalog and the call say, decided
+    where the cache can keep it, so check's summary needs no fixer run (a test compares both)."""
+    if spec is None or call is None or spec.no_pin or spec.pin is None:
+        return None
+    if isinstance(spec.pin, tuple) and call.bound.spatial_rank() is None:
+        return None
+    if "{init}" in str(spec.pin) and not call.api.initializers:
+        return None
+    return "unsafe" if spec.unsafe else "safe"
 
 
 def _internal_error(node: ast.AST | None, where: str, path: str, error: Exception) -> _Hit:

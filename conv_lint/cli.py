@@ -7,7 +7,9 @@ could not be read or parsed (the other files are still checked).
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
+import io
 import os
 import signal
 import sys
@@ -17,64 +19,194 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conv_lint import __version__
-from conv_lint.analyzer import Finding, SourceError
+from conv_lint.analyzer import Finding, SourceError, parse
 from conv_lint.cache import FOLDER_NAME
 from conv_lint.catalog import ALIGN_CHOICES
-from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks
-from conv_lint.report import CHECK_FORMATS, FORMATS, render, rules_table, sarif, statistics
+from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks, words
+from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, exit_code, finish, print_error
+from conv_lint.noqa import add_noqa
+from conv_lint.report import CHECK_FORMATS, FORMATS, flake8_line, github_error, render, rules_table, sarif, statistics
 from conv_lint.rules import RULES_BY_CODE
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
 if TYPE_CHECKING:
     from conv_lint.fix import FileFix, FixOptions
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def _error(message: str) -> None:
-    print(f"conv-lint: error: {message}", file=sys.stderr)
-
-
 def command_check(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     if args.show_settings:
         sys.stdout.write(_describe(settings))
         return EXIT_CLEAN
+    if args.add_noqa and args.fix:
+        print_error("--add-noqa marks the findings that remain: run --fix first, then --add-noqa")
+        return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
     options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=_cache_folder(args, settings), jobs=args.jobs)
+    fix_errors: list[str] = []
+    fixed = _fix_before_check(sources, settings, args, fix_errors) if args.fix else None
     findings: list[Finding] = []
     for result in check_files(sources, settings, options):
         findings.extend(result.findings)
         errors.extend(result.errors)
+    # A file check cannot read or parse was not fixed either: say so once.
+    unchecked = {getattr(error, "path", None) for error in errors}
+    errors.extend(error for error in fix_errors if not any(error.startswith(f"{path}:") for path in unchecked if path))
+    if args.add_noqa:
+        return _add_noqa(sources, findings, errors, args.quiet)
+    report = _report(findings, sources, settings, options, args, errors)
+    try:
+        _write_report(report, args.output_file)
+    except OSError as error:
+        errors.append(f"--output-file {args.output_file}: cannot write: {error.strerror or error}")
+    for message in errors:
+        if args.format == "github":
+            print(github_error(message))
+        print_error(message)
+    if args.format in ("text", "concise") and not args.quiet and not args.statistics:
+        _print_summary(findings, fixed)
+    return exit_code(errors, found=bool(findings), exit_zero=args.exit_zero)
+
+
+def _report(
+    findings: list[Finding],
+    sources: list[SourceFile],
+    settings: Settings,
+    options: CheckOptions,
+    args: argparse.Namespace,
+    errors: list[str],
+) -> str:
     if args.statistics:
-        sys.stdout.write(statistics(findings))
-    elif args.format == "sarif":
-        # libcst is imported only here: the fixes a SARIF log carries are made by the fixer.
+        return statistics(findings, "json" if args.format == "json" else "text")
+    if args.format in ("sarif", "json"):
+        # The fixer is imported only here: it writes the fixes these formats carry.
         from conv_lint.fix import fixes_by_finding
 
         fixes = fixes_by_finding(sources, findings, settings, options.use_noqa)
-        sys.stdout.write(sarif(findings, settings.root, fixes, errors))
-    else:
-        sys.stdout.write(render(findings, args.format))
+        return sarif(findings, settings.root, fixes, errors) if args.format == "sarif" else render(findings, "json", fixes)
+    if args.show_source:
+        return show_source(findings, sources)
+    return render(findings, args.format)
+
+
+def _write_report(text: str, output_file: str | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    Path(output_file).write_text(text, encoding="utf-8")
+
+
+def show_source(findings: list[Finding], sources: list[SourceFile]) -> str:
+    """flake8's ``--show-source``: each finding, then its source line and a caret under the column
+    (the line's own tabs kept before it, so the caret lines up)."""
+    from conv_lint.fix import decode_source  # only here: it comes with libcst
+
+    by_display = {source.display: source for source in sources}
+    lines: dict[str, list[str]] = {}
+    out = []
+    for finding in findings:
+        if finding.path not in lines:
+            try:
+                text = decode_source(by_display[finding.path].read())
+            except (KeyError, OSError, SyntaxError):
+                text = ""
+            lines[finding.path] = io.StringIO(text, newline=None).read().split("\n")
+        out.append(flake8_line(finding) + "\n")
+        source_lines = lines[finding.path]
+        if 1 <= finding.line <= len(source_lines):
+            line = source_lines[finding.line - 1]
+            indent = "".join(c if c.isspace() else " " for c in line[: finding.column - 1])
+            out.append(f"{line}\n{indent}^\n")
+    return "".join(out)
+
+
+def _fix_before_check(sources: list[SourceFile], settings: Settings, args: argparse.Namespace, errors: list[str]) -> tuple[int, int]:
+    """``check --fix``: fix the files (not stdin) as ``conv-lint fix`` would; how many findings in how many files."""
+    from conv_lint.fix import FixOptions
+
+    options = FixOptions(unsafe=args.unsafe_fixes, use_noqa=not args.disable_noqa)
+    fixed_findings = changed_files = 0
+    for source, data in _read_each((source for source in sources if source.path is not None), errors):
+        result = _fix_one(source, data, settings, options, _WRITE, errors)
+        if result is not None and result.changed:
+            fixed_findings += len(result.fixed_findings)
+            changed_files += 1
+    return fixed_findings, changed_files
+
+
+# What _fix_one is told by `check --fix`: write the fixed files, print no diff.
+_WRITE = argparse.Namespace(diff=False, check=False)
+
+
+def _print_summary(findings: list[Finding], fixed: tuple[int, int] | None) -> None:
+    """The closing lines of a text report, on stderr (ruff's): what --fix fixed, what remains and
+    how much of it the fixer can write."""
+    if fixed is not None:
+        print(f"Fixed {_count(fixed[0], 'finding')} in {_count(fixed[1], 'file')}.", file=sys.stderr)
+    if not findings:
+        return
+    safe = sum(finding.applicability == "safe" for finding in findings)
+    unsafe = sum(finding.applicability == "unsafe" for finding in findings)
+    print(
+        f"Found {_count(len(findings), 'finding')} ({safe} fixable with `conv-lint fix`, {unsafe} with `--unsafe-fixes`).",
+        file=sys.stderr,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _add_noqa(sources: list[SourceFile], findings: list[Finding], errors: list[str], quiet: bool) -> int:
+    """``check --add-noqa``: a ``# noqa: CODES`` comment on every line with a finding, so that only
+    new findings show from now on (ruff's baseline)."""
+    from conv_lint.fix import FileChangedError, write_atomic
+
+    codes_by_file: dict[str, dict[int, set[str]]] = {}
+    for finding in findings:
+        codes_by_file.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
+    added = changed_files = 0
+    for source in sources:
+        codes = codes_by_file.get(source.display)
+        if not codes or source.path is None:  # stdin has no file to write
+            continue
+        try:
+            data = source.read()
+            marked, count = add_noqa(data, codes)
+            if count == 0:
+                continue
+            if ast.dump(parse(marked, source.display)) != ast.dump(parse(data, source.display)):
+                raise SourceError("adding noqa comments would change the code")
+            write_atomic(source.path, marked, data)
+        except (SourceError, UnicodeDecodeError, SyntaxError) as error:
+            errors.append(f"{source.display}: {getattr(error, 'reason', error)}; not changed")
+            continue
+        except FileChangedError as error:
+            errors.append(str(error))
+            continue
+        except OSError as error:
+            errors.append(f"{source.display}: cannot write: {error.strerror or error}; not changed")
+            continue
+        added += count
+        changed_files += 1
     for message in errors:
-        _error(message)
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+        print_error(message)
+    if not quiet:
+        print(f"Added {_count(added, 'noqa directive')} in {_count(changed_files, 'file')}.", file=sys.stderr)
+    return exit_code(errors, found=False, exit_zero=False)  # the findings marked are its work, not a failure
 
 
 def command_fix(args: argparse.Namespace) -> int:
-    # libcst is needed to edit, not to check: `check` starts faster without it.
+    # The fixer is needed to edit, not to check: `check` starts faster without it.
     from conv_lint.fix import FixOptions, NotFixed
     try:
         settings = _settings(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     options = FixOptions(unsafe=args.unsafe_fixes, align_with=args.align_with, use_noqa=not args.disable_noqa)
     dry_run = args.diff or args.check
@@ -105,15 +237,7 @@ def command_fix(args: argparse.Namespace) -> int:
         f"conv-lint: {verb} {fixed_findings} finding(s) in {changed_files} file(s); {len(left)} left that cannot be fixed safely",
         file=sys.stderr,
     )
-    for message in errors:
-        _error(message)
-    if errors:
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_CLEAN
-    if dry_run:
-        return EXIT_FINDINGS if changed_files else EXIT_CLEAN
-    return EXIT_FINDINGS if left else EXIT_CLEAN
+    return finish(errors, found=bool(changed_files if dry_run else left), exit_zero=args.exit_zero)
 
 
 def _with_findings(sources: list[SourceFile], settings: Settings, options: FixOptions, cache: Path | None) -> list[SourceFile]:
@@ -142,18 +266,17 @@ def _verified_pins(
 ) -> FixOptions | None:
     """``fix --verify``: ``options`` refusing every pin a run in the framework did not confirm
     bit-identical; None (after saying why) when it cannot run."""
-    from conv_lint.verify.command import compilation_cache, missing_frameworks_error, pin_refusals
-    from conv_lint.verify.pool import Limits
+    from conv_lint.verify.command import missing_frameworks_error, pin_refusals
 
     if args.align_with:
-        _error("--verify checks pins of today's defaults; --align-with changes behaviour on purpose (check it with conv-lint verify)")
+        print_error("--verify checks pins of today's defaults; --align-with changes behaviour on purpose (check it with conv-lint verify)")
         return None
     missing = missing_frameworks_error("fix --verify")
     if missing:
-        _error(missing)
+        print_error(missing)
         return None
     files_read = [(source.display, data) for source, data in files]
-    refused = pin_refusals(files_read, settings, options, Limits(), compilation_cache(settings))
+    refused = pin_refusals(files_read, settings, options)
     return replace(options, refused_pins=refused)
 
 
@@ -205,6 +328,7 @@ def _describe(settings: Settings) -> str:
         ("extend-exclude", ", ".join(settings.extend_exclude)),
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
         ("respect-gitignore", str(settings.respect_gitignore).lower()),
+        ("force-exclude", str(settings.force_exclude).lower()),
         ("frameworks", ", ".join(settings.frameworks) or "(all)"),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
@@ -220,6 +344,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings = replace(settings, ignore=settings.ignore + parse_codes([args.ignore], "--ignore"))
     if args.respect_gitignore is not None:
         settings = replace(settings, respect_gitignore=args.respect_gitignore)
+    if args.extend_exclude:
+        settings = replace(settings, extend_exclude=settings.extend_exclude + tuple(words([args.extend_exclude])))
+    if args.force_exclude is not None:
+        settings = replace(settings, force_exclude=args.force_exclude)
     if args.frameworks is not None:
         settings = replace(settings, frameworks=parse_frameworks([args.frameworks], "--frameworks"))
     return settings
@@ -233,7 +361,7 @@ def command_rules(args: argparse.Namespace) -> int:
 def command_explain(args: argparse.Namespace) -> int:
     rule = RULES_BY_CODE.get(args.code.upper())
     if rule is None:
-        _error(f"unknown rule {args.code!r}; `conv-lint rules` lists them")
+        print_error(f"unknown rule {args.code!r}; `conv-lint rules` lists them")
         return EXIT_ERROR
     sys.stdout.write(rule.docs())
     return EXIT_CLEAN
@@ -250,8 +378,24 @@ def command_verify(args: argparse.Namespace) -> int:
     # Imported only here: verify drives TensorFlow and JAX worker processes, which check, fix
     # and the flake8 plugin must never pay for.
     from conv_lint.verify.command import run_verify
+    from conv_lint.verify.options import VerifyOptions
 
-    return run_verify(args, _settings(args))
+    options = VerifyOptions(
+        paths=tuple(args.paths or ["."]),
+        stdin_filename=args.stdin_filename,
+        use_noqa=not args.disable_noqa,
+        exit_zero=args.exit_zero,
+        format=args.format,
+        html=args.html,
+        input_shape=args.input_shape,
+        seed=args.seed,
+        timeout=args.timeout,
+        memory_mb=args.memory_limit or None,
+        cache_dir=args.cache_dir,
+        no_cache=args.no_cache,
+        run_files=args.exec,
+    )
+    return run_verify(options, _settings(args))
 
 
 def command_lsp(args: argparse.Namespace) -> int:
@@ -261,7 +405,7 @@ def command_lsp(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        _error('the language server needs pygls: pip install "conv-lint[lsp]"')
+        print_error('the language server needs pygls: pip install "pygls>=2" (or install conv-lint with its lsp extra: pip install ".[lsp]")')
         return EXIT_ERROR
     return serve()
 
@@ -288,6 +432,26 @@ def _common_options(parser: argparse.ArgumentParser, verb: str) -> None:
         default=None,
         help=f"also {verb} files that .gitignore excludes (default: skip them when folders are walked, like ruff)",
     )
+    parser.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="comma-separated glob patterns to exclude in addition to the configured ones",
+    )
+    parser.add_argument(
+        "--force-exclude",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="apply the exclusions to files named on the command line too, as pre-commit names them"
+        " (default: the force-exclude setting, else off)",
+    )
+
+
+def _unsafe_fixes_option(parser: argparse.ArgumentParser, lead: str) -> None:
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help=f"{lead}pin defaults that depend on global settings (Keras data_format=None)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,7 +472,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: text, flake8's one line per finding, also called concise; github: workflow"
         " annotations; sarif: SARIF 2.1.0 with rules and fixes)",
     )
-    check.add_argument("--statistics", action="store_true", help="print how many findings of each code instead of each finding")
+    check.add_argument(
+        "--statistics", action="store_true", help="print how many findings of each code instead of each finding (text or json)"
+    )
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes first (as conv-lint fix), then report what remains")
+    _unsafe_fixes_option(check, "with --fix: also apply the unsafe fixes, ")
+    check.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="write a # noqa: CODES comment on every line with a finding (a baseline: from then on only new findings show)",
+    )
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings only, no closing summary")
+    check.add_argument("--output-file", "-o", metavar="PATH", help="write the report to PATH instead of stdout")
+    check.add_argument("--show-source", action="store_true", help="text format: show each finding's source line with a caret under the column")
     check.add_argument("--show-settings", action="store_true", help="print the settings in force and exit")
     check.add_argument(
         "--jobs", "-j", type=_positive, default=os.cpu_count() or 1, help="parallel processes (default: number of CPUs)"
@@ -324,11 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(fix, "fix")
     fix.add_argument("--diff", action="store_true", help="print a unified diff; write nothing")
     fix.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
-    fix.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="also pin defaults that depend on global settings (Keras data_format=None)",
-    )
+    _unsafe_fixes_option(fix, "also ")
     fix.add_argument(
         "--verify",
         action="store_true",
@@ -369,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsp = commands.add_parser(
         "lsp",
-        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs conv-lint[lsp])",
+        help="run the language server on stdin/stdout: diagnostics and quick fixes in the editor (needs pygls: the lsp extra)",
     )
     # Editors' LSP clients (vscode-languageclient among them) add --stdio; it is the only transport.
     lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
@@ -390,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ConfigError as error:
-        _error(str(error))
+        print_error(str(error))
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED

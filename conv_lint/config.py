@@ -26,7 +26,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from conv_lint.catalog import TARGET_ALIASES, TARGET_FRAMEWORKS
-from conv_lint.rules import OPT_IN_PREFIX, PREFIX, RULES_BY_CODE
+from conv_lint.rules import INTERNAL_ERROR, OPT_IN_PREFIX, PREFIX, RULES_BY_CODE
 
 DEFAULT_EXCLUDE = (
     ".git",
@@ -48,7 +48,11 @@ DEFAULT_EXCLUDE = (
     ".conv-lint-cache",
 )
 _CODE_PREFIX = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+# Every code a select or ignore can name; a prefix must reach one of them.
+_KNOWN_CODES = (*RULES_BY_CODE, INTERNAL_ERROR)
 TABLE = "conv-lint"
+# Tables that look like ours but are not read: a typo would otherwise switch the configuration off unseen.
+_MISSPELT_TABLES = ("conv_lint", "convlint", "conv-linter")
 
 
 class ConfigError(Exception):
@@ -64,6 +68,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     respect_gitignore: bool = True
+    # Exclusions apply to files named on the command line too (pre-commit names every staged file).
+    force_exclude: bool = False
     # The target frameworks, canonical names in the order given; () means all of them.
     frameworks: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
@@ -144,7 +150,13 @@ def _read_table(path: Path) -> dict | None:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     tool = data.get("tool", {})
-    return tool.get(TABLE) if isinstance(tool, dict) else None
+    if not isinstance(tool, dict):
+        return None
+    if TABLE not in tool:
+        misspelt = next((name for name in _MISSPELT_TABLES if name in tool), None)
+        if misspelt is not None:
+            raise ConfigError(f"{path}: [tool.{misspelt}] is not read: the table is [tool.{TABLE}]")
+    return tool.get(TABLE)
 
 
 def _codes(path: Path, key: str, value: object) -> tuple[str, ...]:
@@ -159,16 +171,18 @@ def _strings(path: Path, key: str, value: object, what: str) -> list[str]:
     return value
 
 
-def _words(values: list[str] | tuple[str, ...]) -> list[str]:
+def words(values: list[str] | tuple[str, ...]) -> list[str]:
     """The items of comma- or space-separated lists, as flake8 splits them."""
     return [word for value in values for word in re.split(r"[,\s]+", value.strip()) if word]
 
 
 def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
     codes = []
-    for code in _words(values):
+    for code in words(values):
         if not _CODE_PREFIX.match(code):
             raise ConfigError(f"{where}: {code!r} is not a code or code prefix (like CNV or CNV001)")
+        if not any(known.startswith(code) for known in _KNOWN_CODES):
+            raise ConfigError(f"{where}: unknown code or prefix {code!r}: no rule's code starts with it (`conv-lint rules` lists them)")
         codes.append(code)
     return tuple(codes)
 
@@ -179,7 +193,7 @@ FRAMEWORK_NAMES = (*TARGET_FRAMEWORKS, *TARGET_ALIASES)
 def parse_frameworks(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
     """Target framework names, canonical (``keras`` → ``tensorflow``), each once, in the order given."""
     names: list[str] = []
-    for word in _words(values):
+    for word in words(values):
         name = TARGET_ALIASES.get(word.lower(), word.lower())
         if name not in TARGET_FRAMEWORKS:
             raise ConfigError(f"{where}: unknown framework {word!r} (known: {', '.join(FRAMEWORK_NAMES)})")
@@ -212,6 +226,7 @@ def load(config: Path | None = None, start: Path | None = None) -> Settings:
         "extend-exclude": lambda v: {"extend_exclude": _patterns(path, "extend-exclude", v)},
         "per-file-ignores": lambda v: {"per_file_ignores": _per_file(path, v)},
         "respect-gitignore": lambda v: {"respect_gitignore": _flag(path, "respect-gitignore", v)},
+        "force-exclude": lambda v: {"force_exclude": _flag(path, "force-exclude", v)},
         "frameworks": lambda v: {"frameworks": _frameworks(path, v)},
     }
     for key, value in table.items():

@@ -2,8 +2,9 @@
 
 Thin glue, as TorchFix's flake8 plugin is: the findings are ``check``'s (the editor's unsaved
 text, the ``[tool.conv-lint]`` settings found from the file's folder, ``# noqa``), the quick
-fixes are ``fix``'s (``conv_lint.fix.finding_fixes``: each safe fix alone) and "fix all" is
-``fix_source`` on the whole buffer, so an editor writes exactly what ``conv-lint fix`` would.
+fixes are ``fix``'s (``conv_lint.fix.finding_fixes``: each safe fix alone), the "disable for this
+line" action is ``check --add-noqa``'s comment, "fix all" is ``fix_source`` on the whole buffer (so
+an editor writes exactly what ``conv-lint fix`` would), and hover shows ``conv-lint explain``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError, analyze
 from conv_lint.config import ConfigError, Settings, load
 from conv_lint.fix import FindingFix, TextEdit, decode_source, finding_fixes, fix_source, text_edits
-from conv_lint.rules import INTERNAL_ERROR
+from conv_lint.noqa import add_noqa
+from conv_lint.rules import INTERNAL_ERROR, RULES_BY_CODE
 from conv_lint.runner import select_findings, split_internal_errors
 
 SOURCE = "conv-lint"
@@ -69,13 +71,46 @@ def diagnostics(document: TextDocument) -> list[types.Diagnostic]:
         return [_notice(document, 1, 1, str(error), types.DiagnosticSeverity.Error)]
     if _excluded(document, settings):
         return []
-    data = _encode(document.source)
     try:
-        found = analyze(data, document.path, frameworks=settings.frameworks)
+        found = _findings(document.source, document.path, settings)
     except SourceError as error:
         return [_notice(document, error.line, error.column, f"{error.reason}; not checked", types.DiagnosticSeverity.Information)]
-    internal, others = split_internal_errors(found)  # shown whatever is selected, as `check` reports them
-    return [_diagnostic(document, finding) for finding in internal + select_findings(others, data, settings, document.path)]
+    return [_diagnostic(document, finding) for finding in found]
+
+
+@functools.lru_cache(maxsize=16)
+def _findings(text: str, path: str, settings: Settings) -> tuple[Finding, ...]:
+    """``check``'s findings on this text: internal errors whatever is selected, then the selected ones."""
+    data = _encode(text)
+    internal, others = split_internal_errors(analyze(data, path, frameworks=settings.frameworks))
+    return (*internal, *select_findings(others, data, settings, path))
+
+
+def _findings_of(document: TextDocument) -> tuple[Finding, ...]:
+    """The findings on the document, or none where its configuration or its text stands in the way
+    (the diagnostics say why)."""
+    try:
+        settings = _settings(document)
+        if _excluded(document, settings):
+            return ()
+        return _findings(document.source, document.path, settings)
+    except (ConfigError, SourceError):
+        return ()
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover | None:
+    """On a flagged call: the documentation of each rule it breaks (``conv-lint explain``)."""
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    point = types.Range(params.position, params.position)
+    found = [finding for finding in _findings_of(document) if _overlaps(_call_range(document, finding), point)]
+    rules = list(dict.fromkeys(RULES_BY_CODE[f.code] for f in found if f.code in RULES_BY_CODE))
+    if not rules:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(rule.docs() for rule in rules)),
+        range=_call_range(document, found[0]),
+    )
 
 
 @server.feature(
@@ -83,7 +118,8 @@ def diagnostics(document: TextDocument) -> list[types.Diagnostic]:
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND]),
 )
 def code_actions(ls: LanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """Each safe fix of a finding in the requested range, and "fix all" for the file."""
+    """For each finding whose call the requested range touches: its safe fix and a ``# noqa`` for
+    its line; and "fix all" for the file, once."""
     document = ls.workspace.get_text_document(params.text_document.uri)
     try:
         settings = _settings(document)
@@ -92,26 +128,43 @@ def code_actions(ls: LanguageServer, params: types.CodeActionParams) -> list[typ
     if _excluded(document, settings):
         return []
     try:
-        fixes = _fixes(document.source, document.path, settings)
+        found = _findings(document.source, document.path, settings)
+        fixes = {fix.finding: fix for fix in _fixes(document.source, document.path, settings)}
         fixed_all = _fixed_all(document.source, document.path, settings)
     except SourceError:
         return []
     wanted = params.context.only
+    quick = _wanted(types.CodeActionKind.QuickFix, wanted)
     actions = []
-    in_range = []
-    for fix in fixes:
-        diagnostic = _diagnostic(document, fix.finding)
-        if _overlaps(diagnostic.range, params.range):
-            in_range.append(diagnostic)
-            if _wanted(types.CodeActionKind.QuickFix, wanted):
+    fixable_in_range = []
+    for finding in found:
+        if finding.code == INTERNAL_ERROR or not _overlaps(_call_range(document, finding), params.range):
+            continue
+        diagnostic = _diagnostic(document, finding)
+        fix = fixes.get(finding)
+        if fix is not None:
+            fixable_in_range.append(diagnostic)
+            if quick:
                 actions.append(_action(document, fix.title, types.CodeActionKind.QuickFix, fix.edits, [diagnostic]))
+        if quick:
+            title = f"Disable {finding.code} for this line (# noqa: {finding.code})"
+            edits = _noqa_edits(document.source, finding.line, finding.code)
+            actions.append(_action(document, title, types.CodeActionKind.QuickFix, edits, [diagnostic]))
     if fixed_all:
-        # The quick-fix variant is offered where a finding can be fixed, beside its own fix.
-        if in_range and _wanted(types.CodeActionKind.QuickFix, wanted):
-            actions.append(_action(document, FIX_ALL_TITLE, types.CodeActionKind.QuickFix, fixed_all, in_range))
-        if _wanted(FIX_ALL_KIND, wanted):
+        # Offered once: beside the quick fixes when one is in range, else as the source action
+        # that editors run on save (also whenever that kind is asked for by name).
+        if fixable_in_range and quick:
+            actions.append(_action(document, FIX_ALL_TITLE, types.CodeActionKind.QuickFix, fixed_all, fixable_in_range))
+        if _wanted(FIX_ALL_KIND, wanted) and (wanted or not (fixable_in_range and quick)):
             actions.append(_action(document, FIX_ALL_TITLE, FIX_ALL_KIND, fixed_all, []))
     return actions
+
+
+@functools.lru_cache(maxsize=64)
+def _noqa_edits(text: str, line: int, code: str) -> tuple[TextEdit, ...]:
+    """The edits that mark ``line`` ``# noqa: code`` as ``conv-lint check --add-noqa`` would."""
+    marked, _ = add_noqa(_encode(text), {line: {code}})
+    return text_edits(text, decode_source(marked))
 
 
 # Editors ask for code actions whenever the cursor moves: fix each text once.
@@ -152,6 +205,13 @@ def _overlaps(a: types.Range, b: types.Range) -> bool:
         return position.line, position.character
 
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def _call_range(document: TextDocument, finding: Finding) -> types.Range:
+    """The whole flagged call or argument (its name's range when its end is not known)."""
+    if finding.end_line is None or finding.end_column is None:
+        return _diagnostic(document, finding).range
+    return _range(document, (finding.line - 1, finding.column - 1), (finding.end_line - 1, finding.end_column - 1))
 
 
 def _diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:

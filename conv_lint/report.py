@@ -31,25 +31,61 @@ def flake8_line(finding: Finding) -> str:
     return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.message}"
 
 
+def _github_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(text: str) -> str:
+    return _github_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def github_annotation(finding: Finding) -> str:
     """``::warning file=…,line=…,col=…,title=CODE::CODE message``, escaped as GitHub requires."""
-
-    def data(text: str) -> str:
-        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-    def prop(text: str) -> str:
-        return data(text).replace(":", "%3A").replace(",", "%2C")
-
-    location = f"file={prop(finding.path)},line={finding.line},col={finding.column},title={prop(finding.code)}"
-    return f"::warning {location}::{data(f'{finding.code} {finding.message}')}"
+    location = f"file={_github_property(finding.path)},line={finding.line},col={finding.column},title={_github_property(finding.code)}"
+    return f"::warning {location}::{_github_data(f'{finding.code} {finding.message}')}"
 
 
-def render(findings: Iterable[Finding], output_format: str) -> str:
+def github_error(error: str) -> str:
+    """A file that could not be checked as an ``::error`` annotation on it (at its line when known)."""
+    path, line = getattr(error, "path", None), getattr(error, "line", None)
+    reason = getattr(error, "reason", error)
+    where = f"file={_github_property(path)}," if path else ""
+    if line is not None:
+        where += f"line={line},col={error.column},"
+    return f"::error {where}title=conv-lint::{_github_data(reason)}"
+
+
+def docs_command(code: str) -> str:
+    """Where a rule's documentation is: the command that prints it, with or without a network."""
+    return f"conv-lint explain {code}"
+
+
+def render(findings: Iterable[Finding], output_format: str, fixes: Mapping[Finding, FindingFix] | None = None) -> str:
     findings = list(findings)
     if output_format == "json":
-        return json.dumps([finding.as_dict() for finding in findings], indent=2) + "\n"
+        return json.dumps([json_record(finding, (fixes or {}).get(finding)) for finding in findings], indent=2) + "\n"
     line = github_annotation if output_format == "github" else flake8_line
     return "".join(line(finding) + "\n" for finding in findings)
+
+
+def json_record(finding: Finding, fix: FindingFix | None) -> dict:
+    """A finding as JSON: its fields, the rule's name and docs, and its safe fix (ruff's shape:
+    edits with 1-based ``location``/``end_location``), or null."""
+    rule = RULES_BY_CODE.get(finding.code)
+    record = {**finding.as_dict(), "name": rule.name if rule else None, "docs": docs_command(finding.code)}
+    record["fix"] = None if fix is None else {
+        "applicability": "safe",
+        "message": fix.title,
+        "edits": [
+            {
+                "content": edit.text,
+                "location": {"row": edit.start[0] + 1, "column": edit.start[1] + 1},
+                "end_location": {"row": edit.end[0] + 1, "column": edit.end[1] + 1},
+            }
+            for edit in fix.edits
+        ],
+    }
+    return record
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -156,11 +192,17 @@ def _sarif_fix(fix: FindingFix, location: dict) -> dict:
     return {"description": {"text": fix.title}, "artifactChanges": [{"artifactLocation": location, "replacements": replacements}]}
 
 
-def statistics(findings: Iterable[Finding]) -> str:
-    """How many findings of each code, most first (ruff's --statistics)."""
+def statistics(findings: Iterable[Finding], output_format: str = "text") -> str:
+    """How many findings of each code, most first (ruff's --statistics); as JSON, a list of
+    ``{"code", "name", "count"}``."""
     counts = Counter(finding.code for finding in findings)
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return "".join(f"{count:>6}  {code}  {RULES_BY_CODE[code].name if code in RULES_BY_CODE else ''}\n" for code, count in rows)
+    rows = [
+        (code, RULES_BY_CODE[code].name if code in RULES_BY_CODE else "", count)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    if output_format == "json":
+        return json.dumps([{"code": code, "name": name, "count": count} for code, name, count in rows], indent=2) + "\n"
+    return "".join(f"{count:>6}  {code}  {name}\n" for code, name, count in rows)
 
 
 def rule_libraries(rule: Rule, catalog: Catalog = CATALOG) -> tuple[str, ...]:

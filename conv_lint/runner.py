@@ -43,12 +43,15 @@ def _stdin() -> bytes:
 def discover(
     paths: Iterable[str], settings: Settings, errors: list[str], stdin_name: str | None = None
 ) -> Iterator[SourceFile]:
-    """Python files under ``paths`` in a stable order; files named explicitly are always checked."""
+    """Python files under ``paths`` in a stable order. Files named explicitly are always checked,
+    unless ``force_exclude`` is set and an exclusion matches them (as ruff's ``force-exclude``)."""
     for raw in paths:
         if raw == STDIN:
             yield SourceFile(stdin_name or STDIN_DISPLAY, None)
             continue
         path = Path(raw)
+        if settings.force_exclude and settings.excluded(path):
+            continue
         if path.is_dir():
             yield from _walk(path, settings)
         elif path.exists() or path.is_symlink():
@@ -118,6 +121,22 @@ def split_internal_errors(findings: Iterable[Finding]) -> tuple[list[Finding], l
     return internal, others
 
 
+class FileError(str):
+    """Why a file could not be checked, as the one line printed (``path[:line:col]: reason``),
+    with its parts kept for the formats that place it (GitHub annotations)."""
+
+    path: str
+    reason: str
+    line: int | None
+    column: int | None
+
+    def __new__(cls, path: str, reason: str, line: int | None = None, column: int | None = None) -> FileError:
+        where = path if line is None else f"{path}:{line}:{column}"
+        error = super().__new__(cls, f"{where}: {reason}")
+        error.path, error.reason, error.line, error.column = path, reason, line, column
+        return error
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     use_noqa: bool = True
@@ -158,7 +177,7 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
             contents.append(source.read())
         except OSError as error:
             contents.append(None)
-            read_errors[index] = f"{source.display}: cannot read: {error.strerror or error}"
+            read_errors[index] = FileError(source.display, f"cannot read: {error.strerror or error}")
     keys = {i: entry_key(data, settings.frameworks) for i, data in enumerate(contents) if data is not None and cache}
     for index, key in keys.items():
         cached = cache.get(key, sources[index].display)
@@ -188,7 +207,7 @@ def check_files(sources: list[SourceFile], settings: Settings, options: CheckOpt
 
 def _select(result: Result, data: bytes, source: SourceFile, settings: Settings, options: CheckOptions) -> FileResult:
     if isinstance(result, SourceError):
-        return FileResult(errors=(f"{source.display}:{result.line}:{result.column}: {result.reason}",))
+        return FileResult(errors=(FileError(source.display, result.reason, result.line, result.column),))
     internal, findings = split_internal_errors(result)  # a bug in conv-lint also fails the run
     errors = tuple(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in internal)
     return FileResult(tuple(select_findings(findings, data, settings, source.display, options.use_noqa)), errors)

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,14 @@ def run(
     return subprocess.CompletedProcess(
         process.args, process.returncode, process.stdout.decode(), process.stderr.decode()
     )
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write ``text`` (dedented) to ``folder/name``, making the folders it needs."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
 
 
 def require_framework(module: str):

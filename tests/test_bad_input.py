@@ -96,7 +96,7 @@ def test_whole_corpus_one_line_per_bad_file(corpus, command):
 def test_each_file_alone(corpus, name):
     folder, expected = corpus
     path = folder / name
-    check = run("conv-lint", "check", str(path))
+    check = run("conv-lint", "check", "--quiet", str(path))
     assert "Traceback" not in check.stderr
     if expected[name]:
         assert check.returncode == (0 if name == "empty.py" else 1), check.stderr

@@ -3,22 +3,13 @@
 import json
 import re
 import subprocess
-import textwrap
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run
+from conftest import ROOT, run, write
 
 KERAS = "import keras\nlayer = keras.layers.Conv1D(8, 3, padding='same', data_format='channels_last')\n"
 # CNV002 and CNV003 remain on the call above.
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def finding_lines(output: str) -> list[str]:
@@ -49,12 +40,15 @@ def test_unparsable_file_is_reported_in_one_line_and_the_rest_is_checked(tmp_pat
     result = run("conv-lint", "check", str(tmp_path))
     assert result.returncode == 2
     assert len(finding_lines(result.stdout)) == 2  # b_good.py was still checked
-    (error,) = result.stderr.splitlines()
+    error, summary = result.stderr.splitlines()
     assert error.startswith(f"conv-lint: error: {tmp_path / 'a_broken.py'}:2:") and "cannot parse" in error
+    assert summary == "Found 2 findings (2 fixable with `conv-lint fix`, 0 with `--unsafe-fixes`)."
     assert "Traceback" not in result.stderr
 
 
 def test_json_format(tmp_path):
+    # A line length that keeps the pinned call on its line, so the fix is one insertion.
+    write(tmp_path, "pyproject.toml", "[tool.ruff]\nline-length = 120\n")
     flagged = write(tmp_path, "flagged.py", KERAS)
     result = run("conv-lint", "check", "--format", "json", str(flagged))
     records = json.loads(result.stdout)
@@ -68,7 +62,27 @@ def test_json_format(tmp_path):
         "api": "keras.layers.Conv1D",
         "parameter": "kernel_initializer",
         "default": "'glorot_uniform'",
+        "end_line": 2,
+        "end_column": 79,
+        "applicability": "safe",
+        "name": "implicit-kernel-initializer",
+        "docs": "conv-lint explain CNV002",
+        "fix": {
+            "applicability": "safe",
+            "message": "Pin kernel_initializer='glorot_uniform' (the default in force today)",
+            "edits": [
+                {
+                    "content": ", kernel_initializer='glorot_uniform'",
+                    "location": {"row": 2, "column": 78},
+                    "end_location": {"row": 2, "column": 78},
+                }
+            ],
+        },
     }
+    line = flagged.read_text().splitlines()[1]
+    assert len(line) == 78 and line.endswith(")")  # the call ends just before column 79; the fix goes before ")"
+    explained = run("conv-lint", *records[0]["docs"].split()[1:])  # the docs a record points to exist
+    assert explained.returncode == 0 and explained.stdout.startswith("# CNV002")
 
 
 def test_stdin_matches_flake8_stdin():

@@ -57,7 +57,8 @@ def test_check_reports_cnv999_whatever_is_selected_checks_the_other_files_and_ex
                "--select", "CNV002", str(tmp_path)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    (error,) = result.stderr.splitlines()
+    error, summary = result.stderr.splitlines()
     assert error.startswith(f"conv-lint: error: {tmp_path / 'broken.py'}:4:10: CNV999 internal error in the rule for")
+    assert summary.startswith("Found 4 findings (")  # CNV999 is an error, not a finding
     reported = sorted((line.split(":")[0].rsplit("/", 1)[1], line.split(":")[1]) for line in result.stdout.splitlines())
     assert reported == [("broken.py", "3"), ("broken.py", "4"), ("broken.py", "5"), ("other.py", "2")]  # CNV002 everywhere

@@ -111,14 +111,16 @@ async def test_single_quick_fix_writes_what_conv_lint_fix_writes(client: Languag
     actions = await code_actions(client, path, diagnostic.range)
     assert [(action.title, action.kind) for action in actions] == [
         ('Pin mode="full" (the default in force today)', types.CodeActionKind.QuickFix),
-        ("Fix all conv-lint findings in file", types.CodeActionKind.QuickFix),
-        ("Fix all conv-lint findings in file", "source.fixAll.conv-lint"),
+        ("Disable CNV005 for this line (# noqa: CNV005)", types.CodeActionKind.QuickFix),
+        ("Fix all conv-lint findings in file", types.CodeActionKind.QuickFix),  # once, not also as a source action
     ]
-    assert list(actions[0].diagnostics) == [diagnostic]
+    assert list(actions[0].diagnostics) == list(actions[1].diagnostics) == [diagnostic]
     expected = fixed_by_cli(path, ONE_FINDING)
     assert expected != ONE_FINDING
-    for action in actions:
+    for action in (actions[0], actions[2]):
         assert applied(ONE_FINDING, action, path) == expected
+    (source_action,) = await code_actions(client, path, diagnostic.range, only=[types.CodeActionKind.SourceFixAll])
+    assert source_action.kind == "source.fixAll.conv-lint" and applied(ONE_FINDING, source_action, path) == expected
 
     # Nothing to offer away from the finding, but the whole-file fix the editor may run on save.
     elsewhere = await code_actions(client, path, types.Range(types.Position(0, 0), types.Position(0, 0)))
@@ -171,6 +173,9 @@ async def test_syntax_error_is_reported_and_the_server_keeps_serving(client: Lan
 
     assert [d.code for d in await change_file(client, path, ONE_FINDING, 3)] == ["CNV005"]
     assert len(await code_actions(client, path, everywhere)) == 3
+    assert await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(2, 20))
+    )
 
 
 async def test_a_coding_cookie_is_honoured_as_check_and_fix_honour_it(client: LanguageClient, tmp_path: Path):
@@ -184,3 +189,40 @@ async def test_a_coding_cookie_is_honoured_as_check_and_fix_honour_it(client: La
     assert diagnostic.range.start == types.Position(3, 18)
     (fix_all,) = await code_actions(client, path, diagnostic.range, only=[types.CodeActionKind.SourceFixAll])
     assert applied(text, fix_all, path) == fixed_by_cli(path, text, encoding="latin-1") != text
+
+
+def marked_by_cli(path: Path, text: str) -> str:
+    """What `conv-lint check --add-noqa` writes on a copy of the file."""
+    copy = path.with_name("marked_" + path.name)
+    copy.write_text(text, encoding="utf-8")
+    run("conv-lint", "check", "--no-cache", "--add-noqa", copy.name, cwd=path.parent)
+    return copy.read_text(encoding="utf-8")
+
+
+async def test_noqa_quick_fix_anywhere_in_the_call_and_hover_shows_the_rule(client: LanguageClient, tmp_path: Path):
+    text = 'import jax.numpy as jnp\n\ny = jnp.convolve(\n    x,\n    k,  # the kernel\n)  # noqa: E501\n'
+    path = tmp_path / "model.py"
+    (diagnostic,) = await open_file(client, path, text)
+    assert diagnostic.range == types.Range(types.Position(2, 4), types.Position(2, 16))  # the name, as before
+    # On `k`, two lines below the name: the call's actions are offered there too.
+    on_argument = types.Range(types.Position(4, 4), types.Position(4, 4))
+    actions = await code_actions(client, path, on_argument, only=[types.CodeActionKind.QuickFix])
+    titles = [action.title for action in actions]
+    assert titles == ['Pin mode="full" (the default in force today)', "Disable CNV005 for this line (# noqa: CNV005)",
+                      "Fix all conv-lint findings in file"]
+    marked = applied(text, actions[1], path)
+    assert marked == marked_by_cli(path, text) == text.replace("jnp.convolve(\n", "jnp.convolve(  # noqa: CNV005\n")
+    assert run("conv-lint", "check", "--no-cache", "-", stdin=marked).stdout == ""
+    after_call = types.Range(types.Position(5, 3), types.Position(5, 3))  # in the comment after the call's ")"
+    assert await code_actions(client, path, after_call, only=[types.CodeActionKind.QuickFix]) == []
+
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(3, 4))
+    )
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    assert hover.contents.value == run("conv-lint", "explain", "CNV005").stdout
+    assert hover.range == types.Range(types.Position(2, 4), types.Position(5, 1))
+    nothing = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(0, 3))
+    )
+    assert nothing is None

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, ROOT, keras_home, require_installed, run
-from conv_lint.verify.families import Probe
 from conv_lint.verify.pair import compare_calls, judge_pair, plan_pair
-from conv_lint.verify.plan import Jobs, Planner
-from conv_lint.verify.pool import Limits, Pool
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import Jobs, Planner
+from conv_lint.verify.workers.pool import Limits, Pool
 
 FRAMEWORKS = ("tensorflow", "keras", "jax", "flax", "haiku", "equinox")
 
@@ -119,19 +119,63 @@ def test_initializers_are_compared_over_many_draws(verified):
     assert any("equinox.nn.Conv1d" in note for note in bias["notes"])  # stands in for torch, not installed
 
 
-def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path):
+@pytest.mark.parametrize("onednn", ["0", "1"])
+def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path, onednn):
     """data_format=None follows keras.json: a channels_first one makes Keras read (N, C, W), and
     verify feeds the call its probe that way, so the padding divergence is still measured
-    (shapes (1, 1, 5) channels-first vs Flax's (1, 7, 1)) instead of the call raising."""
+    (shapes (1, 1, 5) channels-first vs Flax's (1, 7, 1)) instead of the call raising.
+
+    TensorFlow's own CPU kernels have no channels-first convolution (UnimplementedError); only
+    oneDNN, where the CPU and build use it, runs one. TF_ENABLE_ONEDNN_OPTS=0 gives every machine
+    the first case (AMD EPYC without AVX-512 has it by default): verify then runs the layer's
+    channels_last twin with the same weights and says so; the verdict and shapes are the same."""
     require_installed(*FRAMEWORKS)
     (tmp_path / "model.py").write_text(SCENARIOS["keras_default.py"])
-    env = {"KERAS_HOME": str(keras_home(tmp_path, "channels_first"))}
+    env = {"KERAS_HOME": str(keras_home(tmp_path, "channels_first")), "TF_ENABLE_ONEDNN_OPTS": onednn}
     result = run("conv-lint", "verify", "model.py", "--select", "CNV001", "--format", "json", "--no-cache",
                  cwd=tmp_path, env=env)
     (padding,) = json.loads(result.stdout)["results"]
     assert padding["verdict"] == "CONFIRMED", padding
-    assert padding["divergence"]["evidence"]["shapes"] == {"keras.layers.Conv1D": [1, 1, 5], "flax.linen.Conv": [1, 7, 1]}
+    evidence = padding["divergence"]["evidence"]
+    assert evidence["shapes"] == {"keras.layers.Conv1D": [1, 1, 5], "flax.linen.Conv": [1, 7, 1]}
     assert padding["fix"]["status"] == "FIX VERIFIED" and padding["pin"]["status"] == "PIN VERIFIED"
+    if onednn == "0":
+        assert "channels_last twin" in evidence["ran_as"]["keras.layers.Conv1D"]
+        assert "channels_last twin" in padding["reason"]
+
+
+def test_an_error_from_the_hosts_framework_build_is_no_evidence_of_a_divergence():
+    """The error TensorFlow's CPU kernels raise for a channels-first convolution (built for real,
+    with oneDNN off so every CPU raises it) makes the run a failure, never a confirming 'raised'."""
+    require_installed("tensorflow")
+    probe = (
+        "import json, numpy as np, tensorflow as tf\n"
+        "from conv_lint.verify.workers.serve import raised\n"
+        "try:\n"
+        "    tf.nn.conv1d(np.ones((1, 2, 7), np.float32), np.ones((3, 2, 1), np.float32), 1, 'VALID', data_format='NCW')\n"
+        "except Exception as error:\n"
+        "    print(json.dumps(raised(error)))\n"
+    )
+    result = run("python", "-c", probe, env={"TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.splitlines()[-1])
+    assert list(answer) == ["failure"] and "UnimplementedError" in answer["failure"], answer
+
+
+def test_a_channels_first_tf_nn_call_the_host_cannot_run_is_run_as_its_channels_last_twin():
+    require_installed("tensorflow")
+    probe = (
+        "import numpy as np, tensorflow as tf\n"
+        "from conv_lint.verify.workers.tf_worker import _tf_nn\n"
+        "x = np.random.default_rng(0).normal(size=(1, 2, 9)).astype(np.float32)\n"
+        "k = np.random.default_rng(1).normal(size=(3, 2, 4)).astype(np.float32)\n"
+        "out, note = _tf_nn(tf.nn.conv1d, x, k, {'stride': [1, 1, 2], 'padding': 'VALID', 'data_format': 'NCW'})\n"
+        "nwc = tf.nn.conv1d(np.moveaxis(x, 1, -1), k, 2, 'VALID').numpy()\n"
+        "print(out.shape, np.array_equal(out, np.moveaxis(nwc, -1, 1)), 'twin' in note)\n"
+    )
+    result = run("python", "-c", probe, env={"TF_ENABLE_ONEDNN_OPTS": "0", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "(1, 4, 4) True True"
 
 
 def test_a_keras_json_keras_refuses_makes_keras_calls_unverifiable_with_keras_reason(tmp_path):
@@ -150,7 +194,7 @@ def test_verify_reads_keras_json_as_keras_does(tmp_path, data_format):
     require_installed("keras")
     env = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3",
            "KERAS_HOME": str(keras_home(tmp_path, data_format) if data_format else tmp_path / "none")}
-    probe = ("import keras\nfrom conv_lint.verify.families import keras_image_data_format\n"
+    probe = ("import keras\nfrom conv_lint.verify.planning.keras_config import keras_image_data_format\n"
              "print(keras.config.image_data_format(), keras_image_data_format())\n")
     result = run("python", "-c", probe, env=env)
     assert result.returncode == 0, result.stderr
@@ -273,7 +317,7 @@ def _sample_request(api: str, kwargs: dict) -> dict:
 def test_a_worker_draws_each_initializer_once_and_only_reuses_the_same_one(pool):
     """Calls differing where the initializer does not look reuse the draws, and get exactly the
     values a fresh worker draws for them; another initializer, dtype or shape is drawn anew."""
-    from conv_lint.verify.plan import Job
+    from conv_lint.verify.planning.plan import Job
 
     keras_default = _sample_request("keras.layers.Conv1D", {"filters": "4", "kernel_size": "3"})
     flax_default = _sample_request("flax.linen.Conv", {"features": "4", "kernel_size": "(3,)"})
@@ -359,7 +403,7 @@ SMALL = {"op": "sample", "kind": "flax_linen", "api": "flax.linen.Conv", "kwargs
 
 def test_a_worker_out_of_memory_crashed_or_hung_makes_its_call_unverifiable_and_the_run_goes_on():
     require_installed(*FRAMEWORKS)
-    from conv_lint.verify.plan import Job
+    from conv_lint.verify.planning.plan import Job
 
     huge = {**SMALL, "kwargs": {"features": "100_000_000", "kernel_size": "3"}, "input": {"shape": [1, 7, 8]}}
     # A million draws of a 3-element kernel, one per loop iteration: about a minute, 12 MB.

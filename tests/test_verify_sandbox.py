@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 from conftest import FIXTURES, require_installed, run
-from conv_lint.verify.exec_mode import run_snippet
-from conv_lint.verify.pool import Limits
-from conv_lint.verify.sandbox import landlock_abi
+from conv_lint.verify.execution.exec_mode import run_snippet
+from conv_lint.verify.execution.sandbox import landlock_abi
+from conv_lint.verify.workers.pool import Limits
 
 UNVERIFIABLE = "UNVERIFIABLE"
 

@@ -12,11 +12,13 @@ import pytest
 
 from conv_lint.analyzer import analyze_source, parse
 from conv_lint.catalog import KERNEL_INIT, LAYOUT, PADDING
-from conv_lint.verify import compare, stats
 from conv_lint.verify.command import parse_shape
-from conv_lint.verify.families import FLAX, KERAS, LAX, Conv, Padding, Probe, Unsupported, family_of
+from conv_lint.verify.judging import agreement, stats
 from conv_lint.verify.pair import read_call
-from conv_lint.verify.values import Evaluator, NotStatic
+from conv_lint.verify.planning.conv import Conv, Padding, Unsupported
+from conv_lint.verify.planning.families import FLAX, KERAS, LAX, family_of
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.values import Evaluator, NotStatic
 from conftest import require_installed, run
 
 SOURCE = """
@@ -112,19 +114,19 @@ def test_same_padding_split_matches_framework_defaults_md(n, k, s, kind, pairs):
 def test_tolerance_is_the_rounding_bound_and_a_shift_exceeds_it():
     x = [1.0, -2.0, 3.0]
     kernel = [0.5, -0.25, 1.0, 2.0]  # shape (2, 1, 2): filter 0 = [0.5, 1.0], filter 1 = [-0.25, 2.0]
-    tolerance = compare.tolerance(x, kernel, (2, 1, 2), [0.1, -0.3])
+    tolerance = agreement.tolerance(x, kernel, (2, 1, 2), [0.1, -0.3])
     assert tolerance.terms == 2 and tolerance.bound == pytest.approx(3.0 * 2.25 + 0.3)
     assert tolerance.absolute(["float32"]) == pytest.approx(2 * 2 * 2**-23 * 7.05)
     assert tolerance.absolute(["float32", "bfloat16"]) > 1000 * tolerance.absolute(["float32"])
     answer = lambda values: {"output": {"shape": [1, len(values), 1], "values": values, "dtype": "float32"},  # noqa: E731
                              "canonical": {"shape": [1, len(values), 1], "values": values}}
     names = ("a", "b")
-    assert compare.outputs(answer([1.0, 2.0]), answer([1.0, 2.0 + 1e-6]), names, tolerance).state == compare.AGREE
-    assert compare.outputs(answer([1.0, 2.0]), answer([2.0, 1.0]), names, tolerance).state == compare.DIFFER
-    assert "shapes differ" in compare.outputs(answer([1.0]), answer([1.0, 2.0]), names, tolerance).summary
-    raised = compare.outputs({"raised": "ValueError: no"}, answer([1.0]), names, tolerance)
-    assert raised.state == compare.DIFFER and "a raises ValueError" in raised.summary
-    assert compare.outputs({"failure": "timed out"}, answer([1.0]), names, tolerance).state == compare.UNKNOWN
+    assert agreement.outputs(answer([1.0, 2.0]), answer([1.0, 2.0 + 1e-6]), names, tolerance).state == agreement.AGREE
+    assert agreement.outputs(answer([1.0, 2.0]), answer([2.0, 1.0]), names, tolerance).state == agreement.DIFFER
+    assert "shapes differ" in agreement.outputs(answer([1.0]), answer([1.0, 2.0]), names, tolerance).summary
+    raised = agreement.outputs({"raised": "ValueError: no"}, answer([1.0]), names, tolerance)
+    assert raised.state == agreement.DIFFER and "a raises ValueError" in raised.summary
+    assert agreement.outputs({"failure": "timed out"}, answer([1.0]), names, tolerance).state == agreement.UNKNOWN
 
 
 def _uniform_and_truncated_normal(n: int, seed: int) -> tuple[list[float], list[float]]:
@@ -143,12 +145,12 @@ def _uniform_and_truncated_normal(n: int, seed: int) -> tuple[list[float], list[
 def test_samples_of_equal_variance_but_different_shape_are_told_apart_by_ks():
     uniform, normal = _uniform_and_truncated_normal(16384, 0)
     answer = lambda values: {"values": values, "draws": len(values), "shape": [1]}  # noqa: E731
-    outcome = compare.samples(answer(uniform), answer(normal), ("glorot", "lecun"))
-    assert outcome.state == compare.DIFFER and outcome.evidence["rejected_by"] == ["KS"]
-    same = compare.samples(answer(uniform[:8000]), answer(uniform[8000:]), ("a", "b"))
-    assert same.state == compare.AGREE
-    assert compare.samples(answer([0.0] * 5), answer([0.0] * 5), ("a", "b")).state == compare.AGREE
-    assert compare.samples(answer([0.0] * 5), answer(uniform[:5]), ("a", "b")).state == compare.DIFFER
+    outcome = agreement.samples(answer(uniform), answer(normal), ("glorot", "lecun"))
+    assert outcome.state == agreement.DIFFER and outcome.evidence["rejected_by"] == ["KS"]
+    same = agreement.samples(answer(uniform[:8000]), answer(uniform[8000:]), ("a", "b"))
+    assert same.state == agreement.AGREE
+    assert agreement.samples(answer([0.0] * 5), answer([0.0] * 5), ("a", "b")).state == agreement.AGREE
+    assert agreement.samples(answer([0.0] * 5), answer(uniform[:5]), ("a", "b")).state == agreement.DIFFER
 
 
 def test_ks_and_variance_ratio_match_scipy():
@@ -194,16 +196,18 @@ def test_check_fix_and_the_flake8_plugin_never_import_verify():
 
 
 def test_a_worker_tells_a_rejected_call_from_its_own_failure():
-    from conv_lint.verify.serve import raised
+    from conv_lint.verify.workers.serve import raised
 
     assert raised(ValueError("lhs feature dimension 7 != 1")) == {"raised": "ValueError: lhs feature dimension 7 != 1"}
     assert "failure" in raised(MemoryError())
     assert "out of memory" in raised(RuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating 9.6 GB"))["failure"]
     assert "not installed" in raised(ModuleNotFoundError("No module named 'haiku'"))["failure"]
+    # XLA's words for an operation this build cannot run: the host's limit, not the call's.
+    assert "cannot run it" in raised(RuntimeError("UNIMPLEMENTED: Unsupported convolution datatype"))["failure"]
 
 
 def test_recorded_dimension_numbers_become_letters():
-    from conv_lint.verify.recorder import _lax_letters
+    from conv_lint.verify.execution.recorder import _lax_letters
 
     assert _lax_letters(None, 1) == ("NCW", "OIW", "NCW")
     assert _lax_letters(("NWC", "OIW", "NWC"), 1) == ("NWC", "OIW", "NWC")

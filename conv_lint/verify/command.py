@@ -1,9 +1,9 @@
 """``conv-lint verify``: run each finding's call in real TensorFlow and JAX and report what holds.
 
 The same files, selection and ``# noqa`` as ``check``; then, per finding, the checks of
-``conv_lint.verify.plan``, run in the worker pool, judged by ``conv_lint.verify.verdict`` and
-rendered by ``conv_lint.verify.report``. ``--exec`` runs the files themselves instead
-(``conv_lint.verify.exec_mode``).
+``planning.plan``, run in the worker pool (``workers.pool``), judged by ``judging.verdict`` and
+rendered by ``rendering.report``. ``--exec`` runs the files themselves instead
+(``execution.exec_mode``). ``pin_refusals`` is the pin check of ``conv-lint fix --verify``.
 
 Exit codes: 0 nothing confirmed and every fix and pin held, 1 a divergence was confirmed or
 a fix or pin failed, 2 usage errors, unreadable files, or TensorFlow/JAX not installed.
@@ -11,29 +11,24 @@ a fix or pin failed, 2 usage errors, unreadable files, or TensorFlow/JAX not ins
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 from conv_lint.analyzer import SourceError, analyze_source, parse
-from conv_lint.cache import FOLDER_NAME, make_folder
 from conv_lint.config import Settings
+from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.fix import FixOptions, fix_source, pin_key
 from conv_lint.runner import discover, select_findings
-from conv_lint.verify import report
-from conv_lint.verify.families import Probe
-from conv_lint.verify.plan import Check, Jobs, Planner
-from conv_lint.verify.pool import Limits, Pool, missing_frameworks
-from conv_lint.verify.values import Evaluator
-from conv_lint.verify.verdict import NO_PIN, PIN_VERIFIED, judge, judge_pin
+from conv_lint.verify.judging.verdict import PIN_NONE, PIN_VERIFIED, judge, judge_pin
+from conv_lint.verify.options import VerifyOptions
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import Check, Jobs, Planner
+from conv_lint.verify.planning.values import Evaluator
+from conv_lint.verify.rendering import report
+from conv_lint.verify.workers.pool import Limits, Pool, compilation_cache, missing_frameworks
 
-EXIT_CLEAN, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 INSTALL_HINT = 'pip install "conv-lint[verify]"'
-
-
-def error(message: str) -> None:
-    print(f"conv-lint: error: {message}", file=sys.stderr)
 
 
 def missing_frameworks_error(command: str) -> str:
@@ -57,27 +52,27 @@ def parse_shape(text: str | None) -> tuple[int, ...] | None:
     return shape
 
 
-def run_verify(args: argparse.Namespace, settings: Settings) -> int:
+def run_verify(options: VerifyOptions, settings: Settings) -> int:
     missing = missing_frameworks_error("verify")
     if missing:
-        error(missing)
+        print_error(missing)
         return EXIT_ERROR
     try:
-        probe = Probe(seed=args.seed, input_shape=parse_shape(args.input_shape))
+        probe = Probe(seed=options.seed, input_shape=parse_shape(options.input_shape))
     except ValueError as why:
-        error(str(why))
+        print_error(str(why))
         return EXIT_ERROR
-    limits = Limits(timeout=args.timeout, memory_mb=args.memory_limit or None)
-    if args.exec:
-        from conv_lint.verify.exec_mode import run_exec
+    limits = Limits(timeout=options.timeout, memory_mb=options.memory_mb)
+    if options.run_files:
+        from conv_lint.verify.execution.exec_mode import run_exec
 
-        return run_exec(args, settings, limits)
+        return run_exec(options, settings, limits)
     started = time.perf_counter()
     errors: list[str] = []
-    with Pool(limits, compilation_cache(settings, args.cache_dir, args.no_cache)) as pool:
+    with Pool(limits, compilation_cache(settings, options.cache_dir, options.no_cache)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the analysis below
         jobs = Jobs()
-        checks = plan_paths(args, settings, Planner(probe, jobs), errors)
+        checks = plan_paths(options, settings, Planner(probe, jobs), errors)
         needed = {job.worker for job in jobs.all()}
         for name, worker in pool.workers.items():
             if name not in needed:
@@ -86,43 +81,21 @@ def run_verify(args: argparse.Namespace, settings: Settings) -> int:
         results = [judge(check) for check in checks]
         workers = {name: worker for name, worker in pool.workers.items() if name in needed}
     elapsed = time.perf_counter() - started
-    sys.stdout.write(report.render(results, args.format, workers, probe, elapsed))
-    if args.html:
-        Path(args.html).write_text(report.html(results, workers, probe), encoding="utf-8")
-    for message in errors:
-        error(message)
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FAILED if any(result.failed for result in results) and not args.exit_zero else EXIT_CLEAN
+    sys.stdout.write(report.render(results, options.format, workers, probe, elapsed))
+    if options.html:
+        Path(options.html).write_text(report.html(results, workers, probe), encoding="utf-8")
+    return finish(errors, found=any(result.failed for result in results), exit_zero=options.exit_zero)
 
 
-def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
-    """Where the JAX worker keeps compiled programs between runs: ``jax/`` in conv-lint's cache
-    folder (``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``).
-
-    None (a temporary folder for the run) with ``--no-cache``, or when the folder cannot be made:
-    a read-only checkout costs speed, never a result.
-    """
-    if no_cache:
-        return None
-    folder = Path(cache_dir) if cache_dir else settings.root / FOLDER_NAME
-    try:
-        make_folder(folder / "jax")
-        make_folder(folder)
-    except OSError:
-        return None
-    return folder / "jax"
-
-
-def plan_paths(args: argparse.Namespace, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
-    """Every selected finding under ``args.paths``, planned."""
+def plan_paths(options: VerifyOptions, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
+    """Every selected finding under ``options.paths``, planned."""
     files = []
-    for source in discover(args.paths or ["."], settings, errors, args.stdin_filename):
+    for source in discover(list(options.paths), settings, errors, options.stdin_filename):
         try:
             files.append((source.display, source.read()))
         except OSError as error:
             errors.append(f"{source.display}: cannot read: {error.strerror or error}")
-    return plan_files(files, settings, planner, FixOptions(unsafe=True, use_noqa=not args.disable_noqa), errors)
+    return plan_files(files, settings, planner, FixOptions(unsafe=True, use_noqa=options.use_noqa), errors)
 
 
 def plan_files(
@@ -155,14 +128,12 @@ def plan_files(
     return checks
 
 
-def pin_refusals(
-    files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions, limits: Limits, cache: Path | None
-) -> dict[tuple, str]:
+def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions) -> dict[tuple, str]:
     """For ``conv-lint fix --verify``: each pin the fix would write in ``files``, run as written and
     as pinned, in its own framework. Returns the pins that did not give bit-identical outputs, or
     could not be run, with why (keyed by ``fix.pin_key``). Files that do not parse are left out:
     fixing them reports them."""
-    with Pool(limits, cache) as pool:
+    with Pool(Limits(), compilation_cache(settings)) as pool:
         pool.start(("tensorflow", "jax"))
         jobs = Jobs()
         checks = plan_files(files, settings, Planner(Probe(), jobs), fix_options, [], pin_only=True)
@@ -170,7 +141,7 @@ def pin_refusals(
     refused = {}
     for check in checks:
         pin = judge_pin(check)
-        if pin.status not in (PIN_VERIFIED, NO_PIN):  # NO PIN: the fix writes nothing, and says why itself
+        if pin.status not in (PIN_VERIFIED, PIN_NONE):  # NO PIN: the fix writes nothing, and says why itself
             refused[pin_key(check.finding)] = f"{pin.status}: {pin.summary}"
     return refused
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conv_lint.analyzer import analyze_source, parse
-from conv_lint.verify import probe as probes
-from conv_lint.verify.compare import AGREE, DIFFER
-from conv_lint.verify.families import Call, Conv, Probe, Unsupported, family_of
-from conv_lint.verify.plan import Comparison, Jobs, Planner
-from conv_lint.verify.pool import Pool
-from conv_lint.verify.values import Evaluator
-from conv_lint.verify.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
+from conv_lint.verify.judging.agreement import AGREE, DIFFER
+from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Step, step
+from conv_lint.verify.planning import probe as probes
+from conv_lint.verify.planning.conv import Call, Conv, Unsupported
+from conv_lint.verify.planning.families import family_of
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import RunComparison, Jobs, Planner
+from conv_lint.verify.planning.values import Evaluator
+from conv_lint.verify.workers.pool import Pool
 
 # The calls are analyzed as a module that imports every package a qualified name may start with.
 PRELUDE = "".join(f"import {name}\n" for name in ("keras", "tensorflow", "jax", "flax", "haiku", "equinox", "numpy", "scipy"))
@@ -39,7 +41,7 @@ def read_call(source: str, probe: Probe) -> tuple[Conv, Call]:
     return conv, family.native(call.api, args, conv)
 
 
-def plan_pair(first: str, second: str, planner: Planner, initializers: bool = True) -> dict[str, Comparison]:
+def plan_pair(first: str, second: str, planner: Planner, initializers: bool = True) -> dict[str, RunComparison]:
     """The comparisons of two calls, per aspect ("outputs", "kernel_init", "bias_init"), not yet run."""
     probe = planner.probe
     conv, call = read_call(first, probe)
@@ -56,7 +58,7 @@ def plan_pair(first: str, second: str, planner: Planner, initializers: bool = Tr
     return comparisons
 
 
-def judge_pair(comparisons: dict[str, Comparison]) -> dict[str, Step]:
+def judge_pair(comparisons: dict[str, RunComparison]) -> dict[str, Step]:
     verdicts = {DIFFER: CONFIRMED, AGREE: NOT_CONFIRMED}
     return {aspect: step(comparison, verdicts, UNVERIFIABLE) for aspect, comparison in comparisons.items()}
 

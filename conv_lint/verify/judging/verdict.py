@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 from conv_lint.analyzer import Finding
 from conv_lint.catalog import PADDING
-from conv_lint.verify.compare import AGREE, DIFFER, Outcome, size_label
-from conv_lint.verify.plan import Check, Comparison
+from conv_lint.verify.judging.agreement import AGREE, DIFFER, Outcome, size_label
+from conv_lint.verify.planning.plan import Check, RunComparison
 
 CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE = "CONFIRMED", "NOT CONFIRMED", "UNVERIFIABLE"
 REPLAY_AGREES, REPLAY_DIFFERS = "REPLAY AGREES", "REPLAY DIFFERS"  # --exec: a recorded call run again elsewhere
-FIX_VERIFIED, FIX_FAILED, NO_FIX, FIX_UNVERIFIABLE = "FIX VERIFIED", "FIX FAILED", "NO FIX", "FIX UNVERIFIABLE"
-PIN_VERIFIED, PIN_FAILED, NO_PIN, PIN_UNVERIFIABLE = "PIN VERIFIED", "PIN FAILED", "NO PIN", "PIN UNVERIFIABLE"
+FIX_VERIFIED, FIX_FAILED, FIX_NONE, FIX_UNVERIFIABLE = "FIX VERIFIED", "FIX FAILED", "NO FIX", "FIX UNVERIFIABLE"
+PIN_VERIFIED, PIN_FAILED, PIN_NONE, PIN_UNVERIFIABLE = "PIN VERIFIED", "PIN FAILED", "NO PIN", "PIN UNVERIFIABLE"
 DIFFERS, AGREES = "DIFFERS", "AGREES"  # a further comparison (symmetric padding, the flip alone, two files)
 
 
@@ -86,7 +86,7 @@ def judge(check: Check) -> Result:
     if check.fix is not None:
         result.fix = step(check.fix, {AGREE: FIX_VERIFIED, DIFFER: FIX_FAILED}, FIX_UNVERIFIABLE, check.fix_note)
     else:
-        result.fix = Step("fix", NO_FIX, check.fix_note)
+        result.fix = Step("fix", FIX_NONE, check.fix_note)
     result.pin = judge_pin(check)
     result.also = [step(comparison, {DIFFER: DIFFERS, AGREE: AGREES}, UNVERIFIABLE) for comparison in check.also]
     return result
@@ -97,12 +97,12 @@ def judge_pin(check: Check) -> Step:
     if check.unverifiable:
         return Step("pin", PIN_UNVERIFIABLE, check.unverifiable)
     if check.pin is None:
-        return Step("pin", NO_PIN, check.pin_note)
+        return Step("pin", PIN_NONE, check.pin_note)
     unsafe = "an unsafe fix, written by conv-lint fix --unsafe-fixes" if check.finding.spec.unsafe else ""
     return step(check.pin, {AGREE: PIN_VERIFIED, DIFFER: PIN_FAILED}, PIN_UNVERIFIABLE, unsafe)
 
 
-def step(comparison: Comparison, statuses: dict[str, str], unknown: str, note: str = "") -> Step:
+def step(comparison: RunComparison, statuses: dict[str, str], unknown: str, note: str = "") -> Step:
     """A comparison's outcome as a report step, named by ``statuses`` (outcome state -> status)."""
     outcome: Outcome = comparison.outcome()
     summary = f"{note}: {outcome.summary}" if note else outcome.summary
@@ -116,7 +116,7 @@ def step(comparison: Comparison, statuses: dict[str, str], unknown: str, note: s
     )
 
 
-def _series(comparison: Comparison, outcome: Outcome) -> list[dict]:
+def _series(comparison: RunComparison, outcome: Outcome) -> list[dict]:
     """The two sides' outputs on the probe the outcome speaks of (or their samples), for a plot."""
     if comparison.mode == "samples":
         _, a, b, _ = comparison.runs[0]

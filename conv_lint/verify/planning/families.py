@@ -10,234 +10,25 @@ counterpart is made, and, with nothing left out, the aligned port a fix describe
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, KERNEL_INIT, LAYOUT, PADDING, ConvAPI
-from conv_lint.verify.values import NotStatic
+from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, CATALOG, JAX, KERNEL_INIT, LAYOUT, PADDING, TENSORFLOW, ConvAPI
+from conv_lint.verify.planning.values import NotStatic
 
-TENSORFLOW, JAX = "tensorflow", "jax"
-SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+from conv_lint.verify.planning.arguments import (
+    boolean,
+    default_kind,
+    integer,
+    integers,
+    literal,
+    rank_from,
+    read_channels_last,
+    read_padding,
+)
+from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
+from conv_lint.verify.planning.keras_config import keras_image_data_format
+from conv_lint.verify.planning.probe import Probe
 
-
-class Unsupported(Exception):
-    """A call verify cannot run: an API it does not model, or a setting it cannot translate."""
-
-
-@dataclass(frozen=True)
-class Padding:
-    """``valid``, ``same``, ``same_lower``, ``causal``, or ``explicit`` (low, high) pairs per spatial axis."""
-
-    kind: str
-    pairs: tuple[tuple[int, int], ...] = ()
-
-    def __str__(self) -> str:
-        return str(self.pairs) if self.kind == "explicit" else self.kind
-
-
-@dataclass(frozen=True)
-class Conv:
-    """What a convolution call computes, in no framework's spelling."""
-
-    rank: int
-    filters: int
-    kernel_size: tuple[int, ...]
-    strides: tuple[int, ...]
-    dilation: tuple[int, ...]
-    padding: Padding
-    channels_last: bool
-    use_bias: bool
-    groups: int = 1
-    in_channels: int | None = None  # only where the call names it (NNX, Equinox)
-    flip: bool = False  # a true convolution: the kernel is reversed (signal-style convolve)
-
-    @property
-    def effective_kernel(self) -> tuple[int, ...]:
-        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation))
-
-    def padding_pairs(self, size: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-        """The zero padding (low, high) per axis at a spatial size; 'same' by the rule TF, lax,
-        Flax and Haiku share: total = max((ceil(n/s)-1)*s + k - n, 0), the odd one at the end
-        (at the start for 'same_lower'). For reports: verify itself runs the frameworks."""
-        padding = self.explicit_padding()
-        if padding.kind == "explicit":
-            return padding.pairs
-        pairs = []
-        for n, k, s in zip(size, self.effective_kernel, self.strides):
-            total = max((-(-n // s) - 1) * s + k - n, 0) if padding.kind != "valid" else 0
-            low = total // 2 if padding.kind != "same_lower" else total - total // 2
-            pairs.append((low, total - low))
-        return tuple(pairs)
-
-    def explicit_padding(self) -> Padding:
-        """Causal padding as the pairs the JAX libraries take: ((k-1)*d, 0)."""
-        if self.padding.kind == "causal":
-            return Padding("explicit", tuple(((k - 1) * d, 0) for k, d in zip(self.kernel_size, self.dilation)))
-        return self.padding
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call a worker runs: the API, its arguments as source, and how its arrays are laid out."""
-
-    api: str
-    kwargs: tuple[tuple[str, str], ...]
-    kind: str  # the worker's runner: keras_layer, function, flax_linen, flax_nnx, haiku, equinox
-    worker: str
-    input_layout: str  # letters the input is fed in ("NWC", "NCW"; "" for a 1-D signal)
-    output_layout: str
-    kernel_layout: str = ""  # functions take the kernel as an argument, in this layout
-    flip: bool = False
-    pad: tuple[tuple[int, int], ...] = ()  # explicit zero padding, written as its own step (ZeroPadding1D)
-    use_bias: bool = False
-
-    @property
-    def layer(self) -> bool:
-        return self.kind != "function"
-
-    def with_kwargs(self, **sources: str | None) -> Call:
-        """The same call with arguments set (a source) or removed (None)."""
-        kwargs = dict(self.kwargs)
-        for name, source in sources.items():
-            if source is None:
-                kwargs.pop(name, None)
-            else:
-                kwargs[name] = source
-        return replace(self, kwargs=tuple(kwargs.items()))
-
-    def label(self) -> str:
-        arguments = ", ".join(f"{name}={source}" for name, source in self.kwargs)
-        steps = f"zero-pad {[list(pair) for pair in self.pad]}, then " if self.pad else ""
-        flipped = " with the kernel reversed" if self.flip else ""
-        return f"{steps}{self.api}({arguments}){flipped}"
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What a call runs on where the call does not say: the documented defaults, or the user's."""
-
-    seed: int = 0
-    input_shape: tuple[int, ...] | None = None  # channels-last (N, spatial..., C), from --input-shape
-    length: int = 7  # the spatial size of the default input (1, 7, 1), as in the seed post
-    channels: int = 1
-    kernel_size: int = 3  # the kernel of functional calls (lax, tf.nn, convolve), per spatial axis
-    filters: int = 1
-
-    def rank(self) -> int | None:
-        return len(self.input_shape) - 2 if self.input_shape else None
-
-
-# -- reading arguments ------------------------------------------------------------------------
-
-
-def _value(args: dict, name: str):
-    """The literal value of an argument; None when not passed; NotStatic when it is not known."""
-    known = args.get(name)
-    if known is None:
-        return None
-    if isinstance(known, NotStatic):
-        raise NotStatic(f"{name}: {known}")
-    if not known.literal:
-        raise NotStatic(f"{name}={known.source} is not a literal")
-    return known.value
-
-
-def _int(args: dict, name: str, default: int | None = None) -> int:
-    value = _value(args, name)
-    if value is None:
-        if default is None:
-            raise NotStatic(f"{name} is not passed")
-        return default
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Unsupported(f"{name}={value!r} is not an integer")
-    return value
-
-
-def _ints(args: dict, name: str, rank: int, default: int | None = 1) -> tuple[int, ...]:
-    value = _value(args, name)
-    if value is None:
-        if default is None:
-            raise NotStatic(f"{name} is not passed")
-        return (default,) * rank
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * rank
-    if isinstance(value, (tuple, list)) and all(isinstance(v, int) for v in value):
-        if len(value) == rank:
-            return tuple(value)
-        if len(value) == rank + 2:  # tf.nn's [1, s, 1] form
-            return tuple(value[1:-1])
-    raise Unsupported(f"{name}={value!r} does not give {rank} spatial sizes")
-
-
-def _bool(args: dict, name: str, default: bool) -> bool:
-    value = _value(args, name)
-    return default if value is None else bool(value)
-
-
-def _padding(value, rank: int, default: str) -> Padding:
-    """A padding as Keras, Flax, Haiku, Equinox, lax and tf.nn write it."""
-    if value is None:
-        return Padding(default)
-    if isinstance(value, str):
-        kind = value.lower()
-        if kind in ("valid", "same", "same_lower", "causal"):
-            return Padding(kind)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        return Padding("explicit", ((value, value),) * rank) if value else Padding("valid")
-    elif isinstance(value, (tuple, list)) and len(value) == rank:
-        pairs = []
-        for item in value:
-            if isinstance(item, int):
-                pairs.append((item, item))
-            elif isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(v, int) for v in item):
-                pairs.append((item[0], item[1]))
-            else:
-                break
-        else:
-            return Padding("explicit", tuple(pairs))
-    raise Unsupported(f"padding={value!r} is not modelled")
-
-
-def _default_kind(api: ConvAPI, param: str, fallback: str) -> str:
-    """The kind the catalog records for a parameter's default (``valid``, ``channels_last``)."""
-    return next((default.kind for default in api.defaults if default.param == param), fallback)
-
-
-def _channels_last(value, default_kind: str) -> bool:
-    if value is None:
-        return default_kind != "channels_first"
-    text = value.lower() if isinstance(value, str) else ""
-    if text == "channels_last" or (len(text) >= 3 and text[0] == "n" and text[-1] == "c"):
-        return True
-    if text == "channels_first" or text.startswith("nc"):
-        return False
-    raise Unsupported(f"data_format={value!r} is not modelled")
-
-
-def keras_json() -> str:
-    """The keras.json Keras reads its configuration from: in ``$KERAS_HOME``, else ``~/.keras``,
-    or ``/tmp/.keras`` when the home folder is not writable (keras/src/backend/config.py)."""
-    if "KERAS_HOME" in os.environ:
-        folder = os.environ["KERAS_HOME"]
-    else:
-        home = os.path.expanduser("~")
-        folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
-    return os.path.join(os.path.expanduser(folder), "keras.json")
-
-
-def keras_image_data_format() -> str:
-    """What ``keras.config.image_data_format()`` starts as: ``image_data_format`` in ``keras_json()``,
-    "channels_last" without one. The TensorFlow worker inherits the same environment, so its
-    Keras reads the same file (a test checks the two agree).
-    """
-    try:
-        with open(keras_json(), encoding="utf-8") as file:
-            config = json.load(file)
-    except (OSError, ValueError):
-        return "channels_last"
-    value = config.get("image_data_format", "channels_last") if isinstance(config, dict) else "channels_last"
-    return "channels_first" if value == "channels_first" else "channels_last"
 
 
 def _letters(rank: int, channels_last: bool) -> str:
@@ -252,21 +43,6 @@ def _pairs(pairs: tuple[tuple[int, int], ...]) -> str:
     return repr(tuple(tuple(pair) for pair in pairs))
 
 
-def _rank_from(args: dict, names: tuple[str, ...], probe: Probe, hint: str) -> int:
-    """The spatial rank of a functional call: a literal tuple's length, else the probe's."""
-    for name in names:
-        value = _value(args, name)
-        if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
-            return len(value)
-    rank = probe.rank()
-    if rank is None:
-        raise NotStatic(f"the spatial rank is not written in the call ({hint}, or give --input-shape)")
-    return rank
-
-
-# -- families ------------------------------------------------------------------------------------
-
-
 class Family:
     """One framework's spelling of a convolution."""
 
@@ -277,6 +53,11 @@ class Family:
     hazard_params: dict[str, str] = {}  # hazard -> the parameter that sets it
     align = ""  # this family's table in catalog.ALIGN_SOURCES
     initializers = ""  # the module `{init}` stands for in ALIGN_SOURCES
+
+    def runs(self, api: ConvAPI) -> bool:
+        """Whether this family models the catalog entry ``api`` (read from the entry, so a new
+        entry of a modelled kind needs nothing here)."""
+        return False
 
     def read(self, api: ConvAPI, args: dict, probe: Probe) -> Conv:
         raise NotImplementedError
@@ -331,10 +112,16 @@ class Layer(Family):
     names: dict[str, str] = {}  # setting (filters, kernel, strides, dilation, groups, bias, in_channels, layout) -> parameter
     layout = ""  # "channels_last" or "channels_first" when fixed; "" when the `layout` parameter says
 
+    def runs(self, api):
+        """A layer of this library (the catalog's ``family``) taking this family's filter count, kernel
+        size and, where the family has one, kernel initializer: depthwise and separable layers do not."""
+        required = {self.names["filters"], self.names["kernel"], self.hazard_params.get(KERNEL_INIT)} - {None}
+        return api.family == self.align and required <= set(api.parameters)
+
     def rank(self, api: ConvAPI, args: dict) -> int:
         """Conv1D → 1, or ``num_spatial_dims`` for the N-d layers."""
         leaf = api.name.rsplit(".", 1)[1]
-        return _int(args, "num_spatial_dims") if not leaf[-2].isdigit() else int(leaf[-2])
+        return integer(args, "num_spatial_dims") if not leaf[-2].isdigit() else int(leaf[-2])
 
     def api_name(self, rank: int) -> str:
         raise NotImplementedError
@@ -349,18 +136,18 @@ class Layer(Family):
 
     def read(self, api, args, probe):
         names, rank = self.names, self.rank(api, args)
-        layout = self.layout or _default_kind(api, names.get("layout", ""), "")
+        layout = self.layout or default_kind(api, names.get("layout", ""), "")
         return Conv(
             rank=rank,
-            filters=_int(args, names["filters"]),
-            kernel_size=_ints(args, names["kernel"], rank, default=None),
-            strides=_ints(args, names["strides"], rank),
-            dilation=_ints(args, names["dilation"], rank),
-            padding=_padding(_value(args, "padding"), rank, _default_kind(api, "padding", "valid")),
-            channels_last=_channels_last(_value(args, names["layout"]) if "layout" in names else None, layout),
-            use_bias=_bool(args, names["bias"], True),
-            groups=_int(args, names["groups"], 1),
-            in_channels=_int(args, names["in_channels"]) if "in_channels" in names else None,
+            filters=integer(args, names["filters"]),
+            kernel_size=integers(args, names["kernel"], rank, default=None),
+            strides=integers(args, names["strides"], rank),
+            dilation=integers(args, names["dilation"], rank),
+            padding=read_padding(literal(args, "padding"), rank, default_kind(api, "padding", "valid")),
+            channels_last=read_channels_last(literal(args, names["layout"]) if "layout" in names else None, layout),
+            use_bias=boolean(args, names["bias"], True),
+            groups=integer(args, names["groups"], 1),
+            in_channels=integer(args, names["in_channels"]) if "in_channels" in names else None,
         )
 
     def write(self, conv, omit=frozenset()):
@@ -393,7 +180,7 @@ class Keras(Layer):
 
     def read(self, api, args, probe):
         conv = super().read(api, args, probe)
-        if _value(args, self.names["layout"]) is None:
+        if literal(args, self.names["layout"]) is None:
             return replace(conv, channels_last=self.omitted_channels_last())
         return conv
 
@@ -421,14 +208,14 @@ class FlaxLinen(Layer):
     hazard_params = {PADDING: "padding", KERNEL_INIT: "kernel_init", BIAS_INIT: "bias_init"}
 
     def rank(self, api, args):
-        kernel_size = _value(args, "kernel_size")
+        kernel_size = literal(args, "kernel_size")
         if kernel_size is None:
             raise NotStatic("kernel_size is not passed")
         return len(kernel_size) if isinstance(kernel_size, (tuple, list)) else 1
 
     def read(self, api, args, probe):
         rank = self.rank(api, args)
-        if _ints(args, "input_dilation", rank) != (1,) * rank:
+        if integers(args, "input_dilation", rank) != (1,) * rank:
             raise Unsupported("input_dilation (a transposed convolution) is not modelled")
         return super().read(api, args, probe)
 
@@ -469,7 +256,7 @@ class Equinox(Layer):
     hazard_params = {PADDING: "padding"}
 
     def read(self, api, args, probe):
-        mode = _value(args, "padding_mode")
+        mode = literal(args, "padding_mode")
         if mode not in (None, "ZEROS", "zeros"):
             raise Unsupported(f"padding_mode={mode!r} is not modelled")
         return super().read(api, args, probe)
@@ -498,26 +285,29 @@ class Lax(Family):
     params = ("window_strides", "padding", "lhs_dilation", "rhs_dilation", "dimension_numbers", "feature_group_count")
     hazard_params = {LAYOUT: "dimension_numbers"}
 
+    def runs(self, api):
+        return api.side == JAX and api.operands is not None  # lax's conv functions: input and kernel operands
+
     def read(self, api, args, probe):
-        rank = _rank_from(args, ("window_strides", "rhs_dilation", "padding"), probe, "pass window_strides as a literal tuple")
-        if _ints(args, "lhs_dilation", rank) != (1,) * rank:
+        rank = rank_from(args, ("window_strides", "rhs_dilation", "padding"), probe, "pass window_strides as a literal tuple")
+        if integers(args, "lhs_dilation", rank) != (1,) * rank:
             raise Unsupported("lhs_dilation (a transposed convolution) is not modelled")
-        lhs, _, _ = _dimension_letters(_value(args, "dimension_numbers"), rank)
+        lhs, _, _ = _dimension_letters(literal(args, "dimension_numbers"), rank)
         if lhs[0] != "N" or "C" not in (lhs[1], lhs[-1]):
             raise Unsupported(f"input layout {lhs} is not modelled")
         return _functional(
             probe,
             rank,
-            strides=_ints(args, "window_strides", rank),
-            dilation=_ints(args, "rhs_dilation", rank),
-            padding=_padding(_value(args, "padding"), rank, "valid"),
+            strides=integers(args, "window_strides", rank),
+            dilation=integers(args, "rhs_dilation", rank),
+            padding=read_padding(literal(args, "padding"), rank, "valid"),
             channels_last=lhs[-1] == "C",
-            groups=_int(args, "feature_group_count", 1),
+            groups=integer(args, "feature_group_count", 1),
         )
 
     def native(self, api, args, conv):
         call = super().native(api, args, conv)
-        lhs, rhs, out = _dimension_letters(_value(args, "dimension_numbers"), conv.rank)
+        lhs, rhs, out = _dimension_letters(literal(args, "dimension_numbers"), conv.rank)
         return replace(call, input_layout=lhs, kernel_layout=rhs, output_layout=out)
 
     def padding_source(self, conv):
@@ -544,22 +334,25 @@ class TfNN(Family):
     params = ("stride", "strides", "padding", "data_format", "dilations")
     hazard_params = {PADDING: "padding", LAYOUT: "data_format"}
 
+    def runs(self, api):
+        return api.side == TENSORFLOW and api.operands is not None  # tf.nn's conv functions
+
     def read(self, api, args, probe):
         leaf = api.name.rsplit(".", 1)[1]
-        data_format = _value(args, "data_format")
+        data_format = literal(args, "data_format")
         if leaf != "convolution":
             rank = int(leaf[-2])
         elif isinstance(data_format, str) and 3 <= len(data_format) <= 5:
             rank = len(data_format) - 2
         else:
-            rank = _rank_from(args, ("strides", "dilations"), probe, "pass strides as a tuple, or data_format")
+            rank = rank_from(args, ("strides", "dilations"), probe, "pass strides as a tuple, or data_format")
         return _functional(
             probe,
             rank,
-            strides=_ints(args, "stride" if leaf == "conv1d" else "strides", rank),
-            dilation=_ints(args, "dilations", rank),
-            padding=_padding(_value(args, "padding"), rank, _default_kind(api, "padding", "valid")),
-            channels_last=_channels_last(data_format, "channels_last"),
+            strides=integers(args, "stride" if leaf == "conv1d" else "strides", rank),
+            dilation=integers(args, "dilations", rank),
+            padding=read_padding(literal(args, "padding"), rank, default_kind(api, "padding", "valid")),
+            channels_last=read_channels_last(data_format, "channels_last"),
         )
 
     def native(self, api, args, conv):
@@ -592,6 +385,9 @@ class Convolve(Family):
     name = "convolve"
     params = ("mode", "method")
 
+    def runs(self, api):
+        return api.window is None  # a signal convolve: no strides or dilation to take
+
     def read(self, api, args, probe):
         leaf = api.name.rsplit(".", 1)[1]
         if leaf == "convolve2d":
@@ -600,7 +396,7 @@ class Convolve(Family):
             rank = 1
         else:
             rank = probe.rank() or 1
-        mode = _value(args, "mode") or "full"
+        mode = literal(args, "mode") or "full"
         k = probe.kernel_size
         # As a cross-correlation with the reversed kernel: 'full' pads k-1 on both sides,
         # 'same' pads k//2 before and (k-1)//2 after (the extra element goes first).
@@ -625,26 +421,20 @@ KERAS, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE = (
     Keras(), FlaxLinen(), FlaxNNX(), Haiku(), Equinox(), Lax(), TfNN(), Convolve(),
 )
 
-_CONVOLVE_NAMES = frozenset(
-    ("jax.numpy.convolve", "numpy.convolve", "scipy.signal.convolve", "scipy.signal.fftconvolve",
-     "scipy.signal.convolve2d", "jax.scipy.signal.convolve", "jax.scipy.signal.fftconvolve",
-     "jax.scipy.signal.convolve2d")
-)
-_BY_NAME: dict[str, Family] = {
-    **{f"keras.layers.Conv{n}D": KERAS for n in (1, 2, 3)},
-    "flax.linen.Conv": FLAX,
-    "flax.nnx.Conv": FLAX_NNX,
-    **{f"haiku.Conv{n}D": HAIKU for n in (1, 2, 3)},
-    "haiku.ConvND": HAIKU,
-    **{f"equinox.nn.Conv{n}d": EQUINOX for n in (1, 2, 3)},
-    "equinox.nn.Conv": EQUINOX,
-    "jax.lax.conv_general_dilated": LAX,
-    "jax.lax.conv": LAX,
-    "jax.lax.conv_with_general_padding": LAX,
-    **{f"tensorflow.nn.conv{n}d": TF_NN for n in (1, 2, 3)},
-    "tensorflow.nn.convolution": TF_NN,
-    **{name: CONVOLVE for name in _CONVOLVE_NAMES},
-}
+FAMILIES = (KERAS, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE)
+
+
+def family_table(apis: tuple[ConvAPI, ...]) -> dict[str, Family]:
+    """The family that runs each catalog entry verify models, by the entry's name."""
+    table = {}
+    for api in apis:
+        family = next((family for family in FAMILIES if family.runs(api)), None)
+        if family is not None and not api.transposed:
+            table[api.name] = family
+    return table
+
+
+_BY_NAME = family_table(CATALOG.apis)
 
 
 def family_of(api_name: str) -> Family:

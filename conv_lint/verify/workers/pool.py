@@ -1,6 +1,6 @@
 """The TensorFlow and JAX worker processes: started once per run, fed their jobs in one batch.
 
-Each framework gets its own process (``python -m conv_lint.verify.tf_worker`` /
+Each framework gets its own process (``python -m conv_lint.verify.workers.tf_worker`` /
 ``jax_worker``), so the two never share one; both start at once and work in parallel. A
 worker answers its batch one request at a time, and each answer must come within the
 timeout. When a worker crashes (a segfault, the OOM killer), hangs past the timeout, or runs
@@ -26,9 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conv_lint.verify.plan import Job
+from conv_lint.cache import FOLDER_NAME, make_folder
+from conv_lint.config import Settings
+from conv_lint.verify.planning.plan import Job
 
-MODULES = {"tensorflow": "conv_lint.verify.tf_worker", "jax": "conv_lint.verify.jax_worker"}
+MODULES = {"tensorflow": "conv_lint.verify.workers.tf_worker", "jax": "conv_lint.verify.workers.jax_worker"}
 MAX_RESTARTS = 2
 STARTUP_MINIMUM = 120.0  # seconds a worker may take to import its framework, whatever --timeout says
 XLA_FAST_COMPILE = (
@@ -72,7 +74,7 @@ def child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_ROOT, env.get("PYTHONPATH")]))
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    env["CUDA_VISIBLE_DEVICES"] = ""  # CPU only: full float32, no TF32 (README: tolerance policy)
+    env["CUDA_VISIBLE_DEVICES"] = ""  # CPU only: full float32, no TF32 (docs/VERIFY.md: tolerance policy)
     env["JAX_PLATFORMS"] = "cpu"
     return env
 
@@ -89,7 +91,7 @@ def worker_environment(framework: str, cache: str, scratch: str) -> dict[str, st
     else:
         # XLA compiles every new shape: an initializer's draws take 0.5-2.7 s of CPU with the default
         # options, 0.17 s with these. Convolution outputs stay bit-identical (checked); random draws
-        # change in the last bits, which no verdict depends on (README: runtime verification).
+        # change in the last bits, which no verdict depends on (docs/VERIFY.md: tolerance policy).
         env["XLA_FLAGS"] = " ".join(filter(None, [env.get("XLA_FLAGS"), XLA_FAST_COMPILE]))
         # JAX's compilation cache: a call and its pinned twin, or the same initializer at the same
         # shape, compile to the same program, which then compiles once; kept between runs (verify's
@@ -282,3 +284,21 @@ class Pool:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
+    """Where the JAX worker keeps compiled programs between runs: ``jax/`` in conv-lint's cache
+    folder (``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``).
+
+    None (a temporary folder for the run) with ``--no-cache``, or when the folder cannot be made:
+    a read-only checkout costs speed, never a result.
+    """
+    if no_cache:
+        return None
+    folder = Path(cache_dir) if cache_dir else settings.root / FOLDER_NAME
+    try:
+        make_folder(folder / "jax")
+        make_folder(folder)
+    except OSError:
+        return None
+    return folder / "jax"

@@ -1,6 +1,6 @@
 """What a ``verify --exec`` snippet may not do, enforced inside its own process.
 
-Two layers, installed by ``conv_lint.verify.recorder`` before the snippet (or any framework)
+Two layers, installed by ``conv_lint.verify.execution.recorder`` before the snippet (or any framework)
 is imported:
 
 * **Landlock** (Linux 5.13+, no privileges needed): the kernel refuses every write, create,

@@ -31,9 +31,12 @@ from conv_lint.catalog import (
     contrast_for,
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
-from conv_lint.verify import compare, probe as probes
-from conv_lint.verify.families import LAX, SPATIAL, Call, Conv, Family, Padding, Probe, Unsupported, family_of
-from conv_lint.verify.values import NotStatic
+from conv_lint.verify.judging import agreement
+from conv_lint.verify.planning import probe as probes
+from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
+from conv_lint.verify.planning.families import LAX, Family, family_of
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.values import NotStatic
 
 MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
@@ -63,24 +66,24 @@ class Jobs:
 
 
 @dataclass
-class Comparison:
+class RunComparison:
     """Two calls, their runs (one pair per probe size), and how to compare them."""
 
     title: str
     calls: tuple[Call, Call]
     names: tuple[str, str]  # how the report names each side
     mode: str  # "values", "samples" or "bits"
-    runs: list[tuple[tuple[int, ...], Job, Job, compare.Tolerance | None]]
+    runs: list[tuple[tuple[int, ...], Job, Job, agreement.Tolerance | None]]
 
-    def outcome(self) -> compare.Outcome:
+    def outcome(self) -> agreement.Outcome:
         names = self.names
         if self.mode == "samples":
             _, a, b, _ = self.runs[0]
-            return compare.samples(a.answer, b.answer, names)
+            return agreement.samples(a.answer, b.answer, names)
         if self.mode == "bits":
             _, a, b, _ = self.runs[0]
-            return compare.bitwise(a.answer, b.answer, names)
-        return compare.over_lengths([(size, compare.outputs(a.answer, b.answer, names, tolerance))
+            return agreement.bitwise(a.answer, b.answer, names)
+        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, tolerance))
                                      for size, a, b, tolerance in self.runs])
 
 
@@ -92,10 +95,10 @@ class Check:
     conv: Conv | None = None
     native: Call | None = None
     counterpart: Call | None = None
-    divergence: Comparison | None = None
-    fix: Comparison | None = None
-    pin: Comparison | None = None
-    also: list[Comparison] = field(default_factory=list)
+    divergence: RunComparison | None = None
+    fix: RunComparison | None = None
+    pin: RunComparison | None = None
+    also: list[RunComparison] = field(default_factory=list)
     unverifiable: str = ""
     fix_note: str = ""  # why no fix is checked, or which way it aligns
     pin_note: str = ""  # why no pin is checked
@@ -260,29 +263,29 @@ class Planner:
                           f"nor of {spec.value} for {other.name}")
 
     # -- jobs --------------------------------------------------------------------------------------
-    def values(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str], as_held: bool = False) -> Comparison:
+    def values(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str], as_held: bool = False) -> RunComparison:
         runs = []
         for size in probes.sizes(conv, self.probe):
             x, kernel, bias = probes.arrays(conv, self.probe, size)
             if bias is not None and not (a.layer and b.layer):
                 bias = bias.zeros()  # a function (lax, tf.nn) adds no bias: compare the layer without one
-            tolerance = compare.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
+            tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
             jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), kernel.payload(),
                                                            bias.payload() if bias else None, self.probe.seed, as_held=as_held))
                     for call in (a, b)]
             runs.append((size, *jobs, tolerance))
-        return Comparison(title, (a, b), names, "values", runs)
+        return RunComparison(title, (a, b), names, "values", runs)
 
-    def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> Comparison:
+    def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> RunComparison:
         size = probes.sizes(conv, self.probe)[0]
         x, kernel, bias = probes.arrays(conv, self.probe, size)
         # Layers initialize their own weights from the seed; functions take the probe's kernel.
         jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
                                                        None, self.probe.seed))
                 for call in (a, b)]
-        return Comparison(title, (a, b), names, "bits", [(size, *jobs, None)])
+        return RunComparison(title, (a, b), names, "bits", [(size, *jobs, None)])
 
-    def samples(self, title: str, conv: Conv, a: Call, b: Call, param: str, names: tuple[str, str]) -> Comparison:
+    def samples(self, title: str, conv: Conv, a: Call, b: Call, param: str, names: tuple[str, str]) -> RunComparison:
         size = probes.sizes(conv, self.probe)[0]
         jobs = []
         for call in (a, b):
@@ -298,4 +301,4 @@ class Planner:
                 "seed": self.probe.seed,
             }
             jobs.append(self.jobs.add(call.worker, request))
-        return Comparison(title, (a, b), names, "samples", [(size, *jobs, None)])
+        return RunComparison(title, (a, b), names, "samples", [(size, *jobs, None)])

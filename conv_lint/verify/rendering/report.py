@@ -8,9 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 from html import escape
 
-from conv_lint.verify import plot
-from conv_lint.verify.families import Probe
-from conv_lint.verify.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Result, Step
+from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Result, Step
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.rendering import plot
+
 
 def call_source(result: Result) -> str:
     call = result.finding.call

@@ -1,8 +1,8 @@
 """The TensorFlow worker of ``conv-lint verify``: runs Keras layers, ``tf.nn`` convolutions, and
 the NumPy and SciPy ``convolve`` functions.
 
-Started as ``python -m conv_lint.verify.tf_worker`` by the parent, once per run; speaks the
-JSON-lines protocol of ``conv_lint.verify.serve``. It never imports JAX (TensorFlow would,
+Started as ``python -m conv_lint.verify.workers.tf_worker`` by the parent, once per run; speaks the
+JSON-lines protocol of ``conv_lint.verify.workers.serve``. It never imports JAX (TensorFlow would,
 so the import is blocked before TensorFlow loads).
 """
 
@@ -12,7 +12,15 @@ import json
 import os
 import random
 
-from conv_lint.verify.serve import block_imports, draw_count, protocol_stream, raised, sample_answer, serve
+from conv_lint.verify.workers.serve import (
+    block_imports,
+    draw_count,
+    is_host_error,
+    protocol_stream,
+    raised,
+    sample_answer,
+    serve,
+)
 
 if __name__ == "__main__":
     # Before TensorFlow loads: it prints to stdout and imports JAX when it can.
@@ -25,8 +33,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from conv_lint.verify.expressions import evaluate  # noqa: E402
-from conv_lint.verify.layouts import answer, array, to_layout  # noqa: E402
+from conv_lint.verify.workers.expressions import evaluate  # noqa: E402
+from conv_lint.verify.workers.layouts import answer, array, to_layout  # noqa: E402
 
 # TF32 (on Ampere and newer GPUs) keeps 10 mantissa bits; verify compares in full float32.
 tf.config.experimental.enable_tensor_float_32_execution(False)
@@ -57,15 +65,19 @@ def run(request: dict) -> dict:
     x = _fed_input(request)
     try:
         if request["kind"] == "keras_layer":
-            output, weights = _keras_layer(function, kwargs, x, request)
+            output, weights, ran_as = _keras_layer(function, kwargs, x, request)
         else:
             kernel = to_layout(array(request["kernel"]), request["kernel_layout"], kernel=True)
             if request.get("flip"):
                 kernel = np.flip(kernel)
-            output, weights = function(_pad(x, request, layer=False), kernel, **kwargs), {}
+            output, ran_as = _tf_nn(function, _pad(x, request, layer=False), kernel, kwargs)
+            weights = {}
     except Exception as error:  # the framework rejected the call: that is the outcome to report
         return raised(error)
-    return answer(np.asarray(output), request["output_layout"], weights)
+    result = answer(np.asarray(output), request["output_layout"], weights)
+    if ran_as:
+        result["ran_as"] = ran_as
+    return result
 
 
 _full_seed: list[int] = []  # the seed keras.utils.set_random_seed last set in this worker
@@ -99,11 +111,57 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
         if layer.use_bias:
             values.append(array(request["bias"]))
         layer.set_weights(values)
-    output = layer(x)
+    ran_as = ""
+    try:
+        output = layer(x)
+    except Exception as error:
+        if not (is_host_error(error) and getattr(layer, "data_format", None) == "channels_first"):
+            raise
+        output, ran_as = _channels_last_twin(layer, x), _twin_note(error)
     weights = {"kernel": layer.kernel.numpy()}
     if layer.use_bias:
         weights["bias"] = layer.bias.numpy()
-    return output, weights
+    return output, weights, ran_as
+
+
+def _twin_note(error: BaseException) -> str:
+    return ("run as its channels_last twin with the same weights (input and output transposed): "
+            f"this host's TensorFlow cannot run channels_first ({type(error).__name__})")
+
+
+def _tf_nn(function, x, kernel: np.ndarray, kwargs: dict):
+    """A ``tf.nn`` convolution's output, and how it was run where not as written.
+
+    A channels-first call (``data_format='NCW'``…) that this host's TensorFlow cannot run (see
+    ``_channels_last_twin``) runs channels-last on the same kernel: input moved to ``N…C``, the
+    per-axis strides, dilations and output shape reordered to match, output moved back.
+    """
+    try:
+        return function(x, kernel, **kwargs), ""
+    except Exception as error:
+        data_format = kwargs.get("data_format")
+        if not (is_host_error(error) and isinstance(data_format, str) and data_format.startswith("NC")):
+            raise
+        note = _twin_note(error)
+    moved = {**kwargs, "data_format": "N" + data_format[2:] + "C"}
+    for name in ("stride", "strides", "dilations", "output_shape"):
+        value = kwargs.get(name)
+        if isinstance(value, (list, tuple)) and len(value) == len(data_format):
+            moved[name] = [value[0], *value[2:], value[1]]
+    output = function(np.moveaxis(np.asarray(x), 1, -1), kernel, **moved)
+    return np.moveaxis(np.asarray(output), -1, 1), note
+
+
+def _channels_last_twin(layer, x) -> np.ndarray:
+    """What a channels_first Keras layer computes, on a CPU whose TensorFlow has no channels-first
+    convolution kernel (no oneDNN, e.g. AMD EPYC): the same layer built channels_last, given the
+    very same weights (a Keras kernel's shape does not depend on data_format), fed the input with
+    its channel axis moved last, and its output's channel axis moved back to the front."""
+    twin = type(layer).from_config({**layer.get_config(), "data_format": "channels_last"})
+    moved = np.moveaxis(np.asarray(x), 1, -1)
+    twin.build(moved.shape)
+    twin.set_weights(layer.get_weights())
+    return np.moveaxis(np.asarray(twin(moved)), -1, 1)
 
 
 def sample(request: dict) -> dict:

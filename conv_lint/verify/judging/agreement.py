@@ -1,6 +1,6 @@
 """Whether two runs differ: shapes, values within a tolerance, distributions, or bits.
 
-Tolerance policy (README, "Runtime verification"). A float sum of n products carries at most
+Tolerance policy (docs/VERIFY.md, "Tolerance policy"). A float sum of n products carries at most
 n·eps·Σ|x·w| of rounding error (Higham's bound for any summation order), whichever
 library, blocking or instruction set computed it; oneDNN and XLA order their sums
 differently and may use FMA, which stays inside that bound. Two outputs "agree" when every
@@ -17,7 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from conv_lint.verify import stats
+from conv_lint.verify.judging import stats
 
 DIFFER, AGREE, UNKNOWN = "differ", "agree", "unknown"
 
@@ -60,6 +60,15 @@ def outputs(a: dict, b: dict, names: tuple[str, str], tolerance: Tolerance) -> O
             shape = tuple(other["output"]["shape"])
             return Outcome(DIFFER, f"{name} raises {answer['raised']}; {other_name} gives shape {shape}",
                            {"raised": {name: answer["raised"]}, "shapes": {other_name: shape}})
+    outcome = _compare_outputs(a, b, names, tolerance)
+    ran_as = {name: answer["ran_as"] for answer, name in zip((a, b), names) if answer.get("ran_as")}
+    if ran_as:  # the evidence says how a side was computed when it could not run as written on this host
+        outcome.evidence["ran_as"] = ran_as
+        outcome.summary += "".join(f" ({name} {how})" for name, how in ran_as.items())
+    return outcome
+
+
+def _compare_outputs(a: dict, b: dict, names: tuple[str, str], tolerance: Tolerance) -> Outcome:
     shapes = {name: tuple(answer["output"]["shape"]) for answer, name in zip((a, b), names)}
     left, right = a["canonical"], b["canonical"]
     if left is None or right is None or left["shape"] != right["shape"]:

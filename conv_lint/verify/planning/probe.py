@@ -18,19 +18,34 @@ import math
 import random
 from dataclasses import dataclass
 
-from conv_lint.verify.families import Conv, Probe
+from conv_lint.verify.planning.conv import Conv
 
 
 @dataclass(frozen=True)
-class Array:
+class Probe:
+    """What a call runs on where the call does not say: the documented defaults, or the user's."""
+
+    seed: int = 0
+    input_shape: tuple[int, ...] | None = None  # channels-last (N, spatial..., C), from --input-shape
+    length: int = 7  # the spatial size of the default input (1, 7, 1), as in the seed post
+    channels: int = 1
+    kernel_size: int = 3  # the kernel of functional calls (lax, tf.nn, convolve), per spatial axis
+    filters: int = 1
+
+    def rank(self) -> int | None:
+        return len(self.input_shape) - 2 if self.input_shape else None
+
+
+@dataclass(frozen=True)
+class ProbeArray:
     shape: tuple[int, ...]
     values: tuple[float, ...]
 
     def payload(self) -> dict:
         return {"shape": list(self.shape), "values": list(self.values)}
 
-    def zeros(self) -> Array:
-        return Array(self.shape, (0.0,) * len(self.values))
+    def zeros(self) -> ProbeArray:
+        return ProbeArray(self.shape, (0.0,) * len(self.values))
 
 
 def sizes(conv: Conv, probe: Probe) -> list[tuple[int, ...]]:
@@ -55,12 +70,12 @@ def input_shape(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[int, .
     return (batch, *size, channels(conv, probe))
 
 
-def _normal(shape: tuple[int, ...], scale: float, *key) -> Array:
+def _normal(shape: tuple[int, ...], scale: float, *key) -> ProbeArray:
     rng = random.Random("/".join(map(str, key)))  # a str seed is hashed with SHA-512: stable across runs
-    return Array(shape, tuple(rng.gauss(0.0, scale) for _ in range(math.prod(shape))))
+    return ProbeArray(shape, tuple(rng.gauss(0.0, scale) for _ in range(math.prod(shape))))
 
 
-def arrays(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[Array, Array, Array | None]:
+def arrays(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[ProbeArray, ProbeArray, ProbeArray | None]:
     """The input, kernel and bias of one probe (the same for both sides of a comparison)."""
     x = _normal(input_shape(conv, probe, size), 1.0, probe.seed, "input", size)
     fan_in = math.prod(conv.kernel_size) * channels(conv, probe) // conv.groups

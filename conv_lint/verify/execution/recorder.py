@@ -1,8 +1,8 @@
 """Run a user's file with the convolution APIs wrapped, recording each call (``verify --exec``).
 
-Started by ``conv_lint.verify.exec_mode`` as ``python -m conv_lint.verify.recorder FILE RECORDS
+Started by ``conv_lint.verify.execution.exec_mode`` as ``python -m conv_lint.verify.execution.recorder FILE RECORDS
 FOLDER`` in its own process (a timeout, a memory limit, no stdin), working in FOLDER, the only
-place it may write (``conv_lint.verify.sandbox``, installed before the file runs). The file runs
+place it may write (``conv_lint.verify.execution.sandbox``, installed before the file runs). The file runs
 as ``__main__``, as ``python FILE`` would run it. Each wrapped call appends one JSON line to
 RECORDS as it happens (so a crash later keeps what came before): the API, its settings, and its
 input, kernel, bias and output as channels-last arrays. Lines with an ``event`` tell the rest:
@@ -28,7 +28,7 @@ import runpy
 import sys
 import threading
 
-from conv_lint.verify.sandbox import Sandbox
+from conv_lint.verify.execution.sandbox import Sandbox
 
 MAX_VALUES = 1_000_000  # larger arrays are recorded by shape only
 
@@ -87,10 +87,10 @@ class _Recorder:
 
 def _array(value, letters: str | None = None, kernel: bool = False) -> dict:
     """Shape, dtype and (unless traced or too large) the values; channels-last when ``letters``
-    names the native layout ("" for a 1-D signal), as ``conv_lint.verify.layouts`` spells it."""
+    names the native layout ("" for a 1-D signal), as ``conv_lint.verify.workers.layouts`` spells it."""
     import numpy as np
 
-    from conv_lint.verify.layouts import from_layout, payload
+    from conv_lint.verify.workers.layouts import from_layout, payload
 
     shape = [int(n) for n in getattr(value, "shape", ())]
     dtype = getattr(getattr(value, "dtype", None), "name", None) or str(getattr(value, "dtype", ""))

@@ -79,18 +79,37 @@ def _answer(handlers: dict[str, Handler], request: dict) -> dict:
         return {"failure": f"{type(error).__name__}: {_first_line(error)}"}
 
 
+# Errors that say what the host or the framework's build cannot do, not what the call means:
+# TensorFlow's CPU kernels have no channels-first (NCW/NCHW) convolution unless oneDNN takes the
+# op (it does on recent Intel CPUs, not on AMD EPYC), and raise UnimplementedError; a kernel not
+# built for a device or dtype is NotFoundError / "No OpKernel"; XLA says UNIMPLEMENTED. The same
+# call runs elsewhere, so such an error is no evidence that a default diverges.
+HOST_ERROR_TYPES = frozenset({"UnimplementedError", "NotFoundError"})
+HOST_ERROR_MARKS = ("UNIMPLEMENTED", "No OpKernel", "no registered kernel", "Could not find device",
+                    "DNN library is not found", "not supported on CPU", "only supports NHWC")
+
+
+def is_host_error(error: BaseException) -> bool:
+    """Whether ``error`` comes from the host or the framework build rather than from the call."""
+    text = f"{type(error).__name__}: {error}"
+    return type(error).__name__ in HOST_ERROR_TYPES or any(mark in text for mark in HOST_ERROR_MARKS)
+
+
 def raised(error: BaseException) -> dict:
     """The answer when the framework itself rejects a call: an outcome to compare, not a failure.
 
     Running out of memory is the worker's failure, not the framework's verdict on the call:
     XLA and TensorFlow report it as their own errors (RESOURCE_EXHAUSTED, bad_alloc). So is a
-    library that is not installed.
+    library that is not installed, and an operation this host's build of the framework cannot
+    run (``is_host_error``): the call could not be computed here, which says nothing of its defaults.
     """
     text = f"{type(error).__name__}: {_first_line(error)}"
     if isinstance(error, MemoryError) or any(mark in text for mark in ("RESOURCE_EXHAUSTED", "bad_alloc", "ut of memory")):
         return {"failure": f"out of memory (the worker's memory limit; see --memory-limit): {text}"}
     if isinstance(error, ImportError):  # Haiku or Equinox not installed: nothing was run
         return {"failure": f"not installed: {text}"}
+    if is_host_error(error):
+        return {"failure": f"this host's build of the framework cannot run it: {text}"}
     return {"raised": text}
 
 

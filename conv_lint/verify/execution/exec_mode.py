@@ -1,7 +1,7 @@
 """``conv-lint verify --exec``: run the files themselves, then replay each recorded call elsewhere.
 
-Each file runs in its own process (``conv_lint.verify.recorder``): a temporary working
-directory, which is the only place it may write (``conv_lint.verify.sandbox``: it may not
+Each file runs in its own process (``conv_lint.verify.execution.recorder``): a temporary working
+directory, which is the only place it may write (``conv_lint.verify.execution.sandbox``: it may not
 start processes either), stdin closed, the --timeout and the --memory-limit (address space).
 Whatever is left in its process group when it ends is killed. A snippet that timed out, ran
 out of memory, failed, called ``os._exit``, left processes behind or was refused something
@@ -16,7 +16,6 @@ Calls from different files that received the same input are compared with each o
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
@@ -29,15 +28,11 @@ from pathlib import Path
 
 from conv_lint.catalog import CATALOG, PADDING
 from conv_lint.config import Settings
+from conv_lint.exit_codes import finish
 from conv_lint.runner import discover
-from conv_lint.verify import compare, report
-from conv_lint.verify.command import EXIT_CLEAN, EXIT_ERROR, EXIT_FAILED, compilation_cache, error
-from conv_lint.verify.compare import AGREE, DIFFER
-from conv_lint.verify.families import FLAX, KERAS, LAX, TF_NN, Call, Conv, Probe, Unsupported, family_of, keras_json
-from conv_lint.verify.plan import Comparison, Job, Jobs, run_request
-from conv_lint.verify.pool import Limits, Pool, child_environment, limit_memory
-from conv_lint.verify.values import Known, NotStatic
-from conv_lint.verify.verdict import (
+from conv_lint.verify.judging import agreement
+from conv_lint.verify.judging.agreement import AGREE, DIFFER
+from conv_lint.verify.judging.verdict import (
     AGREES,
     CONFIRMED,
     DIFFERS,
@@ -48,6 +43,15 @@ from conv_lint.verify.verdict import (
     Step,
     step,
 )
+from conv_lint.verify.options import VerifyOptions
+from conv_lint.verify.planning.conv import Call, Conv, Unsupported
+from conv_lint.verify.planning.families import FLAX, KERAS, LAX, TF_NN, family_of
+from conv_lint.verify.planning.keras_config import keras_json
+from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.plan import RunComparison, Job, Jobs, run_request
+from conv_lint.verify.planning.values import Known, NotStatic
+from conv_lint.verify.rendering import report
+from conv_lint.verify.workers.pool import Limits, Pool, child_environment, compilation_cache, limit_memory
 
 RECORDED = "recorded"  # the worker name of a run that already happened, in the snippet itself
 TAIL = 2000  # characters of a snippet's output kept for the report
@@ -73,7 +77,7 @@ class Replay:
     record: dict
     conv: Conv | None = None
     unverifiable: str = ""
-    comparisons: list[tuple[dict[str, str], Comparison]] = field(default_factory=list)  # (statuses, comparison)
+    comparisons: list[tuple[dict[str, str], RunComparison]] = field(default_factory=list)  # (statuses, comparison)
     steps: list[Step] = field(default_factory=list)
 
     @property
@@ -92,7 +96,7 @@ def run_snippet(path: Path, limits: Limits) -> Snippet:
         with open(Path(private) / "stdout", "w+b") as stdout, open(Path(private) / "stderr", "w+b") as stderr:
             started = time.perf_counter()
             process = subprocess.Popen(
-                [sys.executable, "-m", "conv_lint.verify.recorder", str(path.resolve()), str(records), str(folder)],
+                [sys.executable, "-m", "conv_lint.verify.execution.recorder", str(path.resolve()), str(records), str(folder)],
                 cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=stdout,  # files, not pipes: a process the snippet left behind cannot hold the run up
@@ -208,10 +212,10 @@ def _tuples(value):
     return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
 
 
-def _tolerance(record: dict) -> compare.Tolerance:
-    """The rounding bound of the recorded call's output (``compare``'s tolerance policy)."""
+def _tolerance(record: dict) -> agreement.Tolerance:
+    """The rounding bound of the recorded call's output (``agreement``'s tolerance policy)."""
     kernel, bias = record["kernel"], record.get("bias")
-    return compare.tolerance(record["input"]["values"], kernel["values"], kernel["shape"], bias["values"] if bias else None)
+    return agreement.tolerance(record["input"]["values"], kernel["values"], kernel["shape"], bias["values"] if bias else None)
 
 
 def _recorded_call(record: dict) -> Call:
@@ -277,7 +281,7 @@ def plan_replay(snippet: Snippet, record: dict, jobs: Jobs, seed: int) -> Replay
     for statuses, (title, call) in zip((REPLAYED, PORTED), targets):
         job = jobs.add(call.worker, run_request(call, conv.rank, record["input"], record["kernel"], record.get("bias"), seed))
         calls = (_recorded_call(record), call)
-        comparison = Comparison(title, calls, (native_name, call.api), "values", [(size, recorded, job, tolerance)])
+        comparison = RunComparison(title, calls, (native_name, call.api), "values", [(size, recorded, job, tolerance)])
         replay.comparisons.append((statuses, comparison))
     return replay
 
@@ -317,7 +321,7 @@ def across_files(replays: list[Replay]) -> list[Step]:
                     differences["kernel values"] = f"max abs diff {largest:.4g}"
             names = (first.where, second.where)
             tolerance = max(_tolerance(first.record), _tolerance(second.record), key=lambda t: t.terms * t.bound)
-            outcome = compare.outputs(_recorded_answer(first.record), _recorded_answer(second.record), names, tolerance)
+            outcome = agreement.outputs(_recorded_answer(first.record), _recorded_answer(second.record), names, tolerance)
             settings = "; ".join(f"{name}: {difference}" for name, difference in differences.items())
             status = DIFFERS if outcome.differs else AGREES
             steps.append(Step(f"{first.where} vs {second.where} (same input {a['input']})", status,
@@ -326,27 +330,23 @@ def across_files(replays: list[Replay]) -> list[Step]:
     return steps
 
 
-def run_exec(args: argparse.Namespace, settings: Settings, limits: Limits) -> int:
+def run_exec(options: VerifyOptions, settings: Settings, limits: Limits) -> int:
     errors: list[str] = []
-    sources = [source for source in discover(args.paths or ["."], settings, errors) if source.path is not None]
+    sources = [source for source in discover(list(options.paths), settings, errors) if source.path is not None]
     jobs = Jobs()
-    with Pool(limits, compilation_cache(settings, args.cache_dir, args.no_cache)) as pool:
+    with Pool(limits, compilation_cache(settings, options.cache_dir, options.no_cache)) as pool:
         pool.start(("tensorflow", "jax"))  # their imports overlap the snippets' runs
         snippets = [run_snippet(source.path, limits) for source in sources]
-        replays = [plan_replay(snippet, record, jobs, args.seed) for snippet in snippets for record in snippet.records]
+        replays = [plan_replay(snippet, record, jobs, options.seed) for snippet in snippets for record in snippet.records]
         pool.run(jobs.all())
         for replay in replays:
             replay.steps = [step(comparison, statuses, UNVERIFIABLE) for statuses, comparison in replay.comparisons]
         workers = dict(pool.workers)
     cross = across_files(replays)
-    sys.stdout.write(report.render_exec(snippets, replays, cross, args.format, workers))
-    if args.html:
-        Path(args.html).write_text(report.html_exec(snippets, replays, cross, workers), encoding="utf-8")
+    sys.stdout.write(report.render_exec(snippets, replays, cross, options.format, workers))
+    if options.html:
+        Path(options.html).write_text(report.html_exec(snippets, replays, cross, workers), encoding="utf-8")
     errors += [f"{snippet.path}: {snippet.failure}" for snippet in snippets if snippet.failure]
-    for message in errors:
-        error(message)
-    if errors:
-        return EXIT_ERROR
     statuses = [item.status for replay in replays for item in replay.steps] + [item.status for item in cross]
     diverged = any(status in (REPLAY_DIFFERS, CONFIRMED, DIFFERS) for status in statuses)
-    return EXIT_FAILED if diverged and not args.exit_zero else EXIT_CLEAN
+    return finish(errors, found=diverged, exit_zero=options.exit_zero)

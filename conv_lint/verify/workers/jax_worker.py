@@ -1,8 +1,8 @@
 """The JAX worker of ``conv-lint verify``: runs ``jax.lax``, Flax, Haiku, Equinox, and the
 signal-style ``convolve`` functions of ``jax.numpy`` and ``jax.scipy``.
 
-Started as ``python -m conv_lint.verify.jax_worker`` by the parent, once per run; speaks the
-JSON-lines protocol of ``conv_lint.verify.serve``. It never imports TensorFlow. Haiku and
+Started as ``python -m conv_lint.verify.workers.jax_worker`` by the parent, once per run; speaks the
+JSON-lines protocol of ``conv_lint.verify.workers.serve``. It never imports TensorFlow. Haiku and
 Equinox are imported only when a request needs them.
 """
 
@@ -12,7 +12,7 @@ import functools
 import inspect
 import os
 
-from conv_lint.verify.serve import block_imports, draw_count, protocol_stream, raised, sample_answer, serve
+from conv_lint.verify.workers.serve import block_imports, draw_count, protocol_stream, raised, sample_answer, serve
 
 if __name__ == "__main__":
     STREAM = protocol_stream()
@@ -22,8 +22,8 @@ if __name__ == "__main__":
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from conv_lint.verify.expressions import evaluate  # noqa: E402
-from conv_lint.verify.layouts import answer, array, to_layout  # noqa: E402
+from conv_lint.verify.workers.expressions import evaluate  # noqa: E402
+from conv_lint.verify.workers.layouts import answer, array, to_layout  # noqa: E402
 
 # On GPUs JAX may compute float32 convolutions in TF32; verify compares in full float32.
 jax.config.update("jax_default_matmul_precision", "highest")
