@@ -1,4 +1,4 @@
-"""``conv-lint fix``: write defaults explicitly, as a libcst transform.
+"""``conv-lint fix``: write defaults explicitly.
 
 Safe fixes pin the default in force today (``padding="valid"`` on a Keras layer), so the
 program does not change and the call no longer depends on a default. Unsafe fixes run only
@@ -6,28 +6,30 @@ when asked for (ruff's model): pins that depend on global state (``--unsafe-fixe
 ``--align-with FRAMEWORK``, which rewrites the settings so the call behaves like that
 framework's default conv layer.
 
-The analyzer finds the calls (on Python's ``ast``); the edits are made on libcst's tree of
-the same source, found by position, so formatting and comments survive. Every fixed file is
-re-parsed before it is written; the edit itself is ``conv_lint.cst_arguments``, and a write is
-atomic (``conv_lint.atomic_write``) and refused when the file changed on disk meanwhile.
+The analyzer finds the calls (on Python's ``ast``); the edits are made in the text at the ast's
+positions and laid out as the formatter would (``call_edit``), so everything else stays byte for
+byte; libcst's codemod adds an import where the file has no name for an initializers module.
+Every fixed file is re-parsed before it is written; a write is atomic (``conv_lint.atomic_write``)
+and refused when the file changed on disk meanwhile.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import io
 import os
 import tokenize
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
+from conv_lint.call_edit import CallEdit, split_lines, write_arguments
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
-from conv_lint.cst_arguments import SetKeywords
+from conv_lint.formatter_style import formatter_style
 from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.rules import RULES_BY_HAZARD
 from conv_lint.runner import SourceFile, select_findings
@@ -84,10 +86,11 @@ class _Edits:
 
 def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
     """Fix one file's source. Raises SourceError when it does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    # With check's target frameworks, so the findings (messages included) are check's.
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return FileFix(source, source)
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
     result = FileFix(source, source)
     edits = _Edits()
     aligned: dict[tuple[int, str], Finding] = {}
@@ -111,39 +114,48 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     if options.align_with:
         _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if edits.by_call:
-        result.fixed = _render(tree, edits, path)
+        result.fixed = _render(source, edits, path)
     return result
 
 
-def _prepare(source: bytes, path: str, settings: Settings) -> tuple[Analysis, cst.Module, _ValueWriter] | None:
-    """The analysis and libcst's tree of ``source``; None when it cannot call a conv API."""
-    # With check's target frameworks, so the findings (messages included) are check's.
-    analysis = analyze_source(source, path, frameworks=settings.frameworks)
-    if analysis is None:
-        return None
+def _render(source: bytes, edits: _Edits, path: str) -> bytes:
+    """The source with ``edits`` made (as text, at the ast's positions), and the imports they need added."""
+    encoding = source_encoding(source)
+    calls = [
+        CallEdit(
+            call.node,
+            tuple((call.bound.arguments[name].index, value) for name, value in values.items() if name in call.bound.arguments),
+            tuple(f"{name}={value}" for name, value in values.items() if name not in call.bound.arguments),
+        )
+        for call, values in edits.by_call.values()
+    ]
     try:
-        tree = cst.parse_module(source)
-    except (cst.ParserSyntaxError, RecursionError) as error:
-        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
-    return analysis, tree, _ValueWriter(analysis, tree)
-
-
-def _render(tree: cst.Module, edits: _Edits, path: str) -> bytes:
-    """The source with ``edits`` made, and the imports they need added."""
-    module = _apply(tree, edits)
+        text = write_arguments(source.decode(encoding), calls, formatter_style(Path(path)))
+    except ValueError as error:
+        raise SourceError(f"could not edit the call: {error}") from None
+    fixed = text.encode(encoding)
     if edits.imports:
-        # libcst.codemod costs a third of a second to import: only files that need an import pay.
-        from libcst.codemod import CodemodContext
-        from libcst.codemod.visitors import AddImportsVisitor
-
-        context = CodemodContext()
-        for module_name, obj, alias in sorted(edits.imports, key=str):
-            AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
-        module = AddImportsVisitor(context).transform_module(module)
-    fixed = module.bytes
+        fixed = _add_imports(fixed, edits.imports)
     # Never hand back something that no longer parses, whatever went wrong above.
     parse(fixed, path)
     return fixed
+
+
+def _add_imports(source: bytes, imports: set[tuple[str, str, str | None]]) -> bytes:
+    """``source`` with ``from module import name [as alias]`` added where libcst's codemod puts imports."""
+    # libcst costs a third of a second to import, its codemod as much again: only files that need an import pay.
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
+    context = CodemodContext()
+    for module_name, obj, alias in sorted(imports, key=str):
+        AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
+    return AddImportsVisitor(context).transform_module(module).bytes
 
 
 @dataclass(frozen=True)
@@ -174,10 +186,10 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
     """Each selected finding's safe fix, made alone on ``source`` and given as text edits
     against it; findings without a safe fix are left out. The edits are those ``fix`` makes
     for that finding, imports included. Raises SourceError when the source does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return []
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
     before = decode_source(source)
     fixes = []
     for finding in select_findings(analysis.findings, source, settings, path, use_noqa):
@@ -189,7 +201,7 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
         except _Unwritable:
             continue
         edits.set(finding.call, finding.spec.param, value)
-        after = decode_source(_render(tree, edits, path))
+        after = decode_source(_render(source, edits, path))
         fixes.append(FindingFix(finding, text_edits(before, after), f"{finding.spec.param}={value}"))
     return fixes
 
@@ -213,14 +225,18 @@ def fixes_by_finding(
 
 def decode_source(data: bytes) -> str:
     """A Python file's text, in its own encoding (coding cookie, BOM), line endings kept."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding, errors="replace")
+    return data.decode(source_encoding(data), errors="replace")
+
+
+def source_encoding(data: bytes) -> str:
+    """A Python file's encoding, from its coding cookie or BOM (utf-8-sig keeps the BOM when encoding)."""
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
 def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
     """The edits that turn ``before`` into ``after``, each as small as the lines allow:
     a keyword added to a call is an insertion at its place, not a rewritten line."""
-    old, new = _lines(before), _lines(after)
+    old, new = split_lines(before), split_lines(after)
     edits = []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -233,12 +249,6 @@ def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
         end = _position(old, i1, len(removed) - suffix)
         edits.append(TextEdit(start, end, inserted[prefix : len(inserted) - suffix]))
     return tuple(edits)
-
-
-def _lines(text: str) -> list[str]:
-    # Lines end at \n, \r\n or \r only, as for Python's tokenizer and for editors (not at
-    # form feeds, as str.splitlines would); the endings stay as they are.
-    return io.StringIO(text, newline="").readlines()
 
 
 def _position(lines: list[str], line: int, offset: int) -> tuple[int, int]:
@@ -267,7 +277,7 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
 
 def _aligns(api: ConvAPI, default: Default, target: str) -> bool:
     """Whether --align-with decides this parameter (instead of pinning today's default)."""
-    return api.library in ALIGN_SOURCES and default.hazard in ALIGN_TARGETS[target]
+    return api.family in ALIGN_SOURCES and default.hazard in ALIGN_TARGETS[target]
 
 
 def _align(
@@ -287,7 +297,7 @@ def _align(
     lines = noqa_lines(text) if options.use_noqa else {}
     for call in analysis.calls:
         api = call.api
-        if api.library not in ALIGN_SOURCES:
+        if api.family not in ALIGN_SOURCES:
             continue
         line = lines.get(call.line)
         for default in _alignable(api, call, target):
@@ -296,7 +306,7 @@ def _align(
                 continue
             finding = findings.get((id(call.node), default.param))
             kind = target[default.hazard]
-            template = ALIGN_SOURCES[api.library].get((default.hazard, kind))
+            template = ALIGN_SOURCES[api.family].get((default.hazard, kind))
             if template is None:
                 if finding is not None:
                     reason = f"{api.name} has no {default.param} that matches {options.align_with}'s {kind}"
@@ -323,9 +333,13 @@ def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list
 class _ValueWriter:
     """Writes a pin's source the way this file writes code: its quotes and its module aliases."""
 
-    def __init__(self, analysis: Analysis, tree: cst.Module) -> None:
+    def __init__(self, analysis: Analysis, source: bytes) -> None:
         self.analysis = analysis
-        self.quote = _preferred_quote(tree)
+        self.source = source
+
+    @functools.cached_property
+    def quote(self) -> str:
+        return _preferred_quote(self.source)
 
     def render(self, template: str, call: ResolvedCall, edits: _Edits) -> str:
         if "{init}" in template:
@@ -343,10 +357,16 @@ class _ValueWriter:
         targets = sorted(targets, key=lambda module: -_shared_prefix(module, call.qualified_name))
         resolver = self.analysis.resolver
         for module in targets:
-            for expression in self._candidates(call):
-                for qualified in resolver.qualified_names(expression, call.scope):
-                    if module == qualified or module.startswith(qualified + "."):
-                        return expression + module[len(qualified) :]
+            spellings = [
+                expression + module[len(qualified) :]
+                for expression in self._candidates(call)
+                for qualified in resolver.qualified_names(expression, call.scope)
+                if module == qualified or module.startswith(qualified + ".")
+            ]
+            if spellings:
+                # The shortest: `nn.initializers`, not `flax.linen.initializers`, where `import flax`
+                # sits next to `import flax.linen as nn` (min keeps the callee's own prefix on a tie).
+                return min(spellings, key=len)
         module = targets[0]
         package, _, leaf = module.rpartition(".")
         alias = None
@@ -372,40 +392,15 @@ def _shared_prefix(module: str, qualified_name: str) -> int:
     return count
 
 
-def _preferred_quote(module: cst.Module) -> str:
-    finder = _FirstString()
-    module.visit(finder)
-    return finder.quote
-
-
-class _FirstString(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.quote = '"'
-        self.found = False
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> bool:
-        if not self.found and node.quote in ("'", '"'):
-            self.quote = node.quote
-            self.found = True
-        return False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return not self.found and super().on_visit(node)
-
-
-def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
-    """Make the edits on libcst's tree, finding each call by where it starts."""
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    # `Conv1D(8, 3)(x)`: the layer's call and the outer call start at the same place, so
-    # the one whose callee is a plain dotted name is the one the analyzer resolved.
-    starts = {}
-    for node, code_range in wrapper.resolve(PositionProvider).items():
-        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)):
-            starts[(code_range.start.line, code_range.start.column)] = node
-    by_node = {}
-    for call, values in edits.by_call.values():
-        node = starts.get((call.line, call.column - 1))
-        if node is None or len(node.args) != len(call.node.args) + len(call.node.keywords):
-            raise SourceError("could not find the call to edit in the source", call.line, call.column)
-        by_node[node] = (call, values)
-    return wrapper.module.visit(SetKeywords(by_node))
+def _preferred_quote(source: bytes) -> str:
+    """The quote of the file's first one-line string literal (docstrings and f-strings aside); ``"`` if none."""
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type != tokenize.STRING:
+                continue
+            body = token.string.lstrip("rRbBuUfF")
+            if "f" not in token.string[: -len(body)].lower() and body[:3] not in ('"""', "'''"):
+                return body[0]
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        pass
+    return '"'

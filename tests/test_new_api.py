@@ -66,7 +66,7 @@ def test_check_reports_the_keras_defaults_under_the_new_name(project):
 def test_fix_pins_them(project):
     result = conv_lint(project, "fix", "--diff", "model.py")
     assert result.returncode == 1, result.stderr
-    assert '+layer = L.Conv1D(4, 3, padding="valid", kernel_initializer="glorot_uniform", bias_initializer="zeros")' in result.stdout
+    assert '+    4, 3, padding="valid", kernel_initializer="glorot_uniform", bias_initializer="zeros"\n' in result.stdout
 
 
 def test_verify_runs_the_call_under_its_new_name(project):

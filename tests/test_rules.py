@@ -34,10 +34,11 @@ FIXABLE = [(rule.code, i, case) for rule in RULES if rule.fix != NO_FIX for i, c
 
 
 @pytest.mark.parametrize(("code", "index", "case"), FIXABLE, ids=[f"{c}-fix-{i}" for c, i, _ in FIXABLE])
-def test_invalid_example_is_fixed_into_its_expected_replacement(code, index, case):
-    """As Fixit's ``expected_replacement``: the safe fix of the rule's own finding, nothing else."""
+def test_invalid_example_is_fixed_into_its_expected_replacement(code, index, case, tmp_path):
+    """As Fixit's ``expected_replacement``: the safe fix of the rule's own finding, nothing else,
+    laid out for the formatter's defaults (a folder without a ruff or black configuration)."""
     assert isinstance(case, Invalid), "an INVALID case of a rule with a fix says what the fix makes of it"
-    result = fix_source(case.encode(), "example.py", Settings(select=(code,)))
+    result = fix_source(case.encode(), str(tmp_path / "example.py"), Settings(select=(code,)))
     if case.expected_replacement is None:
         assert result.fixed == case.encode() and not result.fixed_findings
     else:

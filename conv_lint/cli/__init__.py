@@ -207,6 +207,8 @@ def _fix_parser(commands: argparse._SubParsersAction) -> None:
         choices=ALIGN_CHOICES,
         help="unsafe: set padding and initializers so each call behaves like this framework's default conv layer",
     )
+    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache")
+    fix.add_argument("--cache-dir", help=f"where check's results cache is (default: {FOLDER_NAME} beside the configuration)")
     fix.set_defaults(handler=command_fix)
 
 

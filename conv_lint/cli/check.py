@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from conv_lint.analyzer import Finding, SourceError, parse
-from conv_lint.cache import FOLDER_NAME
 from conv_lint.cli.fix import fix_one, read_each
-from conv_lint.cli.settings import describe_settings, settings_for
+from conv_lint.cli.settings import cache_folder, describe_settings, settings_for
 from conv_lint.config import ConfigError, Settings
 from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, exit_code, print_error
 from conv_lint.noqa import add_noqa
@@ -33,8 +32,7 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
-    cache_folder = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
-    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder, jobs=args.jobs)
+    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder(args, settings), jobs=args.jobs)
     fix_errors: list[str] = []
     fixed = _fix_before_check(sources, settings, args, fix_errors) if args.fix else None
     findings: list[Finding] = []
@@ -71,7 +69,7 @@ def _report(
     if args.statistics:
         return statistics(findings, "json" if args.format == "json" else "text")
     if args.format in ("sarif", "json"):
-        # libcst is imported only here: the fixes these formats carry are made by the fixer.
+        # The fixer is imported only here: it writes the fixes these formats carry.
         from conv_lint.fix import fixes_by_finding
 
         fixes = fixes_by_finding(sources, findings, settings, options.use_noqa)

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conv_lint.analyzer import SourceError
-from conv_lint.cli.settings import settings_for
+from conv_lint.cli.settings import cache_folder, settings_for
 from conv_lint.config import ConfigError, Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
-from conv_lint.runner import SourceFile, discover
+from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
 if TYPE_CHECKING:
     from conv_lint.fix import FileFix, FixOptions
 
 
 def command_fix(args: argparse.Namespace) -> int:
-    # libcst is needed to edit, not to check: `check` starts faster without it.
+    # The fixer is needed to edit, not to check: `check` starts faster without it.
     from conv_lint.fix import FixOptions, NotFixed
     try:
         settings = settings_for(args)
@@ -32,7 +34,10 @@ def command_fix(args: argparse.Namespace) -> int:
     errors: list[str] = []
     left: list[NotFixed] = []
     fixed_findings = changed_files = 0
-    files = read_each(discover(args.paths or ["."], settings, errors, args.stdin_filename), errors)
+    sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
+    if not args.align_with:  # --align-with also rewrites calls that have no finding
+        sources = _with_findings(sources, settings, options, cache_folder(args, settings))
+    files = read_each(sources, errors)
     if args.verify:
         files = list(files)  # --verify runs every pin before the first file is written
         options = _verified_pins(files, settings, options, args)
@@ -44,15 +49,24 @@ def command_fix(args: argparse.Namespace) -> int:
             fixed_findings += len(result.fixed_findings)
             changed_files += result.changed
             left.extend(result.not_fixed)
+    sys.stdout.flush()  # the diff or the fixed source first, then what is left, on stderr
     for item in left:
         finding = item.finding
-        print(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {item.reason}")
+        print(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {item.reason}", file=sys.stderr)
     verb = "would fix" if dry_run else "fixed"
     print(
         f"conv-lint: {verb} {fixed_findings} finding(s) in {changed_files} file(s); {len(left)} left that cannot be fixed safely",
         file=sys.stderr,
     )
     return finish(errors, found=bool(changed_files if dry_run else left), exit_zero=args.exit_zero)
+
+
+def _with_findings(sources: list[SourceFile], settings: Settings, options: FixOptions, cache: Path | None) -> list[SourceFile]:
+    """The sources check reports something in (a finding or an error), found as check finds them
+    (in parallel, through its cache); the others have nothing to fix. Standard input is always
+    kept: its fixed source is printed, changed or not."""
+    results = check_files(sources, settings, CheckOptions(use_noqa=options.use_noqa, cache_folder=cache, jobs=os.cpu_count() or 1))
+    return [source for source, result in zip(sources, results) if source.path is None or result.findings or result.errors]
 
 
 def read_each(sources: Iterable[SourceFile], errors: list[str]) -> Iterator[tuple[SourceFile, bytes]]:
@@ -115,4 +129,6 @@ def _diff(display: str, result: FileFix) -> str:
     from conv_lint.fix import decode_source
 
     before, after = (decode_source(data).splitlines(keepends=True) for data in (result.original, result.fixed))
-    return "".join(difflib.unified_diff(before, after, f"a/{display}", f"b/{display}"))
+    # git's a/ and b/ prefixes; an absolute path gives a/tmp/x.py, not a//tmp/x.py.
+    path = display.lstrip("/")
+    return "".join(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}"))

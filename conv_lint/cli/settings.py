@@ -6,6 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
+from conv_lint.cache import FOLDER_NAME
 from conv_lint.config import Settings, load, parse_codes, parse_frameworks, words
 
 
@@ -44,3 +45,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
     if args.frameworks is not None:
         settings = replace(settings, frameworks=parse_frameworks([args.frameworks], "--frameworks"))
     return settings
+
+
+def cache_folder(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """Where check's results cache is, for check and for fix (which fixes only files check reports)."""
+    return None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME

@@ -147,7 +147,7 @@ IMPLICIT_KERNEL_INITIALIZER = DefaultRule(
         ),
         Invalid(
             "from tensorflow.keras import layers\nlayers.SeparableConv1D(8, 3, depthwise_initializer='ones')\n",
-            "from tensorflow.keras import layers\nlayers.SeparableConv1D(8, 3, depthwise_initializer='ones', pointwise_initializer='glorot_uniform')\n",
+            "from tensorflow.keras import layers\nlayers.SeparableConv1D(\n    8, 3, depthwise_initializer='ones', pointwise_initializer='glorot_uniform'\n)\n",
         ),
     ),
 )
