@@ -11,7 +11,7 @@ from pathlib import Path
 from conv_lint.analyzer import Finding, SourceError, parse
 from conv_lint.cli.fix import fix_one, read_each
 from conv_lint.cli.settings import cache_folder, describe_settings, settings_for
-from conv_lint.config import ConfigError, Settings
+from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, exit_code, print_error
 from conv_lint.noqa import add_noqa
 from conv_lint.report import flake8_line, github_error, render, sarif, statistics
@@ -19,11 +19,7 @@ from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
 
 def command_check(args: argparse.Namespace) -> int:
-    try:
-        settings = settings_for(args)
-    except ConfigError as error:
-        print_error(str(error))
-        return EXIT_ERROR
+    settings = settings_for(args)  # a ConfigError is reported by main, as for every command
     if args.show_settings:
         sys.stdout.write(describe_settings(settings))
         return EXIT_CLEAN

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from conv_lint.analyzer import SourceError
 from conv_lint.cli.settings import cache_folder, settings_for
-from conv_lint.config import ConfigError, Settings
+from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
 
@@ -24,11 +24,7 @@ if TYPE_CHECKING:
 def command_fix(args: argparse.Namespace) -> int:
     # The fixer is needed to edit, not to check: `check` starts faster without it.
     from conv_lint.fix import FixOptions, NotFixed
-    try:
-        settings = settings_for(args)
-    except ConfigError as error:
-        print_error(str(error))
-        return EXIT_ERROR
+    settings = settings_for(args)  # a ConfigError is reported by main, as for every command
     options = FixOptions(unsafe=args.unsafe_fixes, align_with=args.align_with, use_noqa=not args.disable_noqa)
     dry_run = args.diff or args.check
     errors: list[str] = []
