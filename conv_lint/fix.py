@@ -277,7 +277,7 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
 
 def _aligns(api: ConvAPI, default: Default, target: str) -> bool:
     """Whether --align-with decides this parameter (instead of pinning today's default)."""
-    return api.family in ALIGN_SOURCES and default.hazard in ALIGN_TARGETS[target]
+    return api.library in ALIGN_SOURCES and default.hazard in ALIGN_TARGETS[target]
 
 
 def _align(
@@ -297,7 +297,7 @@ def _align(
     lines = noqa_lines(text) if options.use_noqa else {}
     for call in analysis.calls:
         api = call.api
-        if api.family not in ALIGN_SOURCES:
+        if api.library not in ALIGN_SOURCES:
             continue
         line = lines.get(call.line)
         for default in _alignable(api, call, target):
@@ -306,7 +306,7 @@ def _align(
                 continue
             finding = findings.get((id(call.node), default.param))
             kind = target[default.hazard]
-            template = ALIGN_SOURCES[api.family].get((default.hazard, kind))
+            template = ALIGN_SOURCES[api.library].get((default.hazard, kind))
             if template is None:
                 if finding is not None:
                     reason = f"{api.name} has no {default.param} that matches {options.align_with}'s {kind}"
