@@ -27,7 +27,11 @@ def update_fixtures(request) -> bool:
 
 
 def run(
-    *args: str, stdin: str | bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    stdin: str | bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess:
     """Run a real command from the test venv (conv-lint, flake8, python), capturing text output;
     ``env``: variables to set on top of the test's environment."""
@@ -35,7 +39,7 @@ def run(
         stdin = stdin.encode()
     executable = Path(sys.executable).parent / args[0]
     command = [str(executable) if executable.exists() else args[0], *args[1:]]
-    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=300,
+    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=timeout,
                              env={**os.environ, **env} if env else None)
     return subprocess.CompletedProcess(
         process.args, process.returncode, process.stdout.decode(), process.stderr.decode()

@@ -1,0 +1,67 @@
+"""conv-lint on real code: the eight pinned packages of tests/realworld/wheels.txt (about 5,300 files).
+
+No crash, no CNV999, and the flake8 plugin reports exactly what `conv-lint check` does. The corpus is
+downloaded once into a cache folder (tests/realworld_corpus.py; $CONV_LINT_CORPUS reuses a local copy);
+when it cannot be downloaded these tests fail, they do not skip. Both linters run with two jobs, CI's
+CPU count: on 2 free CPUs check takes about 10 s and flake8 (which also runs pycodestyle and pyflakes,
+whatever is selected) about 1.5 minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import realworld_corpus
+from conftest import run
+
+JOBS = "2"
+TIMEOUT = 1800
+
+
+@pytest.fixture(scope="session")
+def realworld_packages() -> dict[str, Path]:
+    try:
+        return realworld_corpus.ensure()
+    except (realworld_corpus.CorpusError, OSError, subprocess.TimeoutExpired) as error:
+        pytest.fail(f"the real-code corpus could not be made in {realworld_corpus.default_folder()}: {error}")
+
+
+@pytest.fixture(scope="session")
+def realworld_findings(realworld_packages) -> list[dict]:
+    """`conv-lint check` on the whole corpus, every default rule, as JSON findings."""
+    folder = realworld_corpus.default_folder()
+    process = run(
+        "conv-lint", "check", "--no-cache", "--no-respect-gitignore", "--exit-zero", "--format", "json", "-j", JOBS,
+        *map(str, realworld_packages.values()), cwd=folder, timeout=TIMEOUT,
+    )
+    assert (process.returncode, process.stderr) == (0, ""), process.stderr[-3000:]
+    return json.loads(process.stdout)
+
+
+def test_check_reads_all_real_code_without_an_internal_error(realworld_findings):
+    assert [f for f in realworld_findings if f["code"] == "CNV999"] == []
+    # The corpus is full of conv calls relying on defaults: a run that finds none has not read it.
+    assert {f["code"] for f in realworld_findings} >= {"CNV001", "CNV002", "CNV003", "CNV004"}
+
+
+def test_flake8_plugin_reports_what_check_reports_on_all_real_code(realworld_packages, realworld_findings):
+    process = run(
+        "flake8", "--isolated", "--select=CNV", "--exit-zero", "-j", JOBS, "--format=%(path)s:%(row)d:%(col)d: %(code)s %(text)s",
+        *map(str, realworld_packages.values()), cwd=realworld_corpus.default_folder(), timeout=TIMEOUT,
+    )
+    assert (process.returncode, process.stderr) == (0, ""), process.stderr[-3000:]
+    from_flake8 = sorted(process.stdout.splitlines())
+    from_check = sorted(f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}" for f in realworld_findings)
+    assert from_flake8 == from_check
+
+
+def test_a_wheel_that_does_not_match_its_pin_is_an_error(tmp_path):
+    pin = realworld_corpus.Pin("timm", "1.0.31", "0" * 64)
+    (tmp_path / ".wheels").mkdir()
+    (tmp_path / ".wheels" / "timm-1.0.31-py3-none-any.whl").write_bytes(b"not the pinned wheel")
+    with pytest.raises(realworld_corpus.CorpusError, match="sha256"):
+        realworld_corpus.ensure(tmp_path, [pin])
+    assert not (tmp_path / "timm").exists()
