@@ -1,6 +1,7 @@
 """conv-lint on real code: the eight pinned packages of tests/realworld/wheels.txt (about 5,300 files).
 
-No crash, no CNV999, and the flake8 plugin reports exactly what `conv-lint check` does. The corpus is
+No crash, no CNV999, the flake8 plugin reports exactly what `conv-lint check` does, and on the call sites
+of tests/realworld/labels.csv every code keeps the recall and precision of thresholds.toml. The corpus is
 downloaded once into a cache folder (tests/realworld_corpus.py; $CONV_LINT_CORPUS reuses a local copy);
 when it cannot be downloaded these tests fail, they do not skip. Both linters run with two jobs, CI's
 CPU count: on 2 free CPUs check takes about 10 s and flake8 (which also runs pycodestyle and pyflakes,
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import realworld_corpus
+import realworld_labels
 from conftest import run
 
 JOBS = "2"
@@ -65,3 +67,29 @@ def test_a_wheel_that_does_not_match_its_pin_is_an_error(tmp_path):
     with pytest.raises(realworld_corpus.CorpusError, match="sha256"):
         realworld_corpus.ensure(tmp_path, [pin])
     assert not (tmp_path / "timm").exists()
+
+
+def test_labelled_call_sites_are_lines_of_the_corpus(realworld_packages):
+    labels = realworld_labels.read_labels()
+    folder = realworld_corpus.default_folder()
+    assert len({(label.file, label.line) for label in labels}) == len(labels)
+    assert {label.package for label in labels} == {path.name for path in realworld_packages.values()}
+    for label in labels:
+        assert label.expected <= set(realworld_labels.CODES), label
+        lines = (folder / label.file).read_text(encoding="utf-8").splitlines()
+        assert "(" in lines[label.line - 1], label
+
+
+def test_labelled_call_sites_keep_their_recall_and_precision(realworld_findings):
+    labels = realworld_labels.read_labels()
+    reported = realworld_labels.reported_codes(realworld_findings, realworld_corpus.default_folder())
+    scores = realworld_labels.score(labels, reported)
+    thresholds = realworld_labels.read_thresholds()
+    assert set(thresholds) >= {"CNV001", "CNV002", "CNV003", "CNV004"}
+    below = {
+        code: (measure, getattr(scores[code], measure), minimum)
+        for code, minimums in thresholds.items()
+        for measure, minimum in minimums.items()
+        if getattr(scores[code], measure) < minimum
+    }
+    assert below == {}, realworld_labels.table(scores)
