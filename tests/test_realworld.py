@@ -51,12 +51,15 @@ def test_check_reads_all_real_code_without_an_internal_error(realworld_findings)
 
 def test_flake8_plugin_reports_what_check_reports_on_all_real_code(realworld_packages, realworld_findings):
     process = run(
-        "flake8", "--isolated", "--select=CNV", "--exit-zero", "-j", JOBS, "--format=%(path)s:%(row)d:%(col)d: %(code)s %(text)s",
-        *map(str, realworld_packages.values()), cwd=realworld_corpus.default_folder(), timeout=TIMEOUT,
+        "flake8", "--isolated", "--select=CNV", "--exit-zero", "-j", JOBS,
+        "--format=%(path)s:%(row)d:%(col)d: %(code)s %(text)s", *map(str, realworld_packages.values()),
+        cwd=realworld_corpus.default_folder(), timeout=TIMEOUT,
     )
     assert (process.returncode, process.stderr) == (0, ""), process.stderr[-3000:]
     from_flake8 = sorted(process.stdout.splitlines())
-    from_check = sorted(f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}" for f in realworld_findings)
+    from_check = sorted(
+        f"{f['path']}:{f['line']}:{f['column']}: {f['code']} {f['message']}" for f in realworld_findings
+    )
     assert from_flake8 == from_check
 
 
