@@ -10,11 +10,12 @@ not expect. tests/realworld/thresholds.toml holds the recall and precision each 
 from __future__ import annotations
 
 import csv
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import realworld_corpus
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -107,17 +108,14 @@ def table(scores: dict[str, Score]) -> str:
 
 
 def main() -> int:
-    import realworld_corpus
-
     packages = realworld_corpus.ensure()
     folder = realworld_corpus.default_folder()
     process = subprocess.run(
-        [sys.executable, "-m", "conv_lint", "check", "--no-cache", "--no-respect-gitignore", "--exit-zero",
-         "--format", "json", *map(str, packages.values())],
+        [sys.executable, "-m", "conv_lint", *realworld_corpus.CHECK, *map(str, packages.values())],
         capture_output=True, text=True, cwd=folder, check=True,
     )
     labels = read_labels()
-    reported = reported_codes(json.loads(process.stdout), folder)
+    reported = reported_codes(realworld_corpus.parse_findings(process.stdout), folder)
     print(f"{len(labels)} labelled call sites\n{table(score(labels, reported))}\n")
     for label, found in wrong_rows(labels, reported):
         print(f"{label.file}:{label.line} [{label.pattern}] expected {' '.join(sorted(label.expected)) or '-'}, "
