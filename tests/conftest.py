@@ -2,9 +2,11 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,30 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))
     return path
+
+
+# One finding in flake8's line format, which `conv-lint check` prints by default.
+FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>[A-Z]+\d+) (?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+
+def parse_findings(output: str) -> list[Finding]:
+    findings = []
+    for text in output.splitlines():
+        match = FINDING.match(text)
+        assert match, f"not a finding line: {text!r}"
+        findings.append(
+            Finding(match["path"], int(match["line"]), int(match["column"]), match["code"], match["message"])
+        )
+    return findings
 
 
 def require_framework(module: str):

@@ -24,7 +24,6 @@ ENV_VAR = "CONV_LINT_CORPUS"
 # `conv-lint check` on the corpus, with CI's two CPUs. The text format (flake8's lines) and not JSON,
 # whose records carry each finding's fix: on this corpus that takes 15 times as long (250 s of CPU).
 CHECK = ("check", "--no-cache", "--no-respect-gitignore", "--exit-zero", "-j", "2")
-FINDING = re.compile(r"(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>[A-Z]+\d+) (?P<message>.*)")
 
 
 @dataclass(frozen=True)
@@ -92,17 +91,6 @@ def ensure(folder: Path | None = None, pins: list[Pin] | None = None) -> dict[st
             raise CorpusError(f"{target} holds {found} .py files, its wheel {len(sources)}: delete the folder")
         packages[pin.name] = target
     return packages
-
-
-def parse_findings(text: str) -> list[dict]:
-    """The findings of check's text output (path, line, column, code, message), failing on any other line."""
-    findings = []
-    for line in text.splitlines():
-        match = FINDING.fullmatch(line)
-        if not match:
-            raise ValueError(f"not a finding: {line!r}")
-        findings.append({**match.groupdict(), "line": int(match["line"]), "column": int(match["column"])})
-    return findings
 
 
 def _wheel(folder: Path, pin: Pin) -> Path | None:

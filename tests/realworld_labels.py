@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import realworld_corpus
+from conftest import Finding, parse_findings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,13 +70,13 @@ def read_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
     return tomllib.loads(path.read_text())
 
 
-def reported_codes(findings: list[dict], corpus: Path) -> dict[tuple[str, int], set[str]]:
+def reported_codes(findings: list[Finding], corpus: Path) -> dict[tuple[str, int], set[str]]:
     """The scored codes ``check`` reported, by (path relative to the corpus folder, line)."""
     codes: dict[tuple[str, int], set[str]] = {}
     for finding in findings:
-        if finding["code"] in CODES:
-            where = (Path(finding["path"]).resolve().relative_to(corpus.resolve()).as_posix(), finding["line"])
-            codes.setdefault(where, set()).add(finding["code"])
+        if finding.code in CODES:
+            where = (Path(finding.path).resolve().relative_to(corpus.resolve()).as_posix(), finding.line)
+            codes.setdefault(where, set()).add(finding.code)
     return codes
 
 
@@ -115,7 +116,7 @@ def main() -> int:
         capture_output=True, text=True, cwd=folder, check=True,
     )
     labels = read_labels()
-    reported = reported_codes(realworld_corpus.parse_findings(process.stdout), folder)
+    reported = reported_codes(parse_findings(process.stdout), folder)
     print(f"{len(labels)} labelled call sites\n{table(score(labels, reported))}\n")
     for label, found in wrong_rows(labels, reported):
         print(f"{label.file}:{label.line} [{label.pattern}] expected {' '.join(sorted(label.expected)) or '-'}, "

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import realworld_corpus
 import realworld_labels
-from conftest import run
+from conftest import Finding, parse_findings, run
 
 TIMEOUT = 1800
 
@@ -44,14 +44,14 @@ def realworld_check(realworld_packages) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def realworld_findings(realworld_check) -> list[dict]:
-    return realworld_corpus.parse_findings(realworld_check.stdout)
+def realworld_findings(realworld_check) -> list[Finding]:
+    return parse_findings(realworld_check.stdout)
 
 
 def test_check_reads_all_real_code_without_an_internal_error(realworld_check, realworld_findings):
     assert "CNV999" not in realworld_check.stdout + realworld_check.stderr
     # The corpus is full of conv calls relying on defaults: a run that finds none has not read it.
-    assert {f["code"] for f in realworld_findings} >= {"CNV001", "CNV002", "CNV003", "CNV004"}
+    assert {f.code for f in realworld_findings} >= {"CNV001", "CNV002", "CNV003", "CNV004"}
 
 
 def test_flake8_plugin_reports_what_check_reports_on_all_real_code(realworld_packages, realworld_check):
