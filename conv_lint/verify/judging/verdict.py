@@ -134,6 +134,6 @@ def _series(comparison: RunComparison, outcome: Outcome) -> list[dict]:
 
 def _why_agree(check: Check) -> str:
     """Why two different defaults coincide here, where a reason is known."""
-    if check.finding.spec.hazard == PADDING and all(k == 1 for k in check.conv.effective_kernel):
+    if check.finding.spec is not None and check.finding.spec.hazard == PADDING and all(k == 1 for k in check.conv.effective_kernel):
         return " (a kernel of size 1 needs no padding)"
     return ""

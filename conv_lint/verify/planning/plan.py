@@ -32,10 +32,11 @@ from conv_lint.catalog import (
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
+from conv_lint.verify.planning import kernel_layout
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import LAX, Family, family_of
-from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.values import NotStatic
 
 MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
@@ -145,6 +146,12 @@ class Planner:
         if finding.code == DYNAMIC_CALL.code:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
             return check
+        if finding.code in kernel_layout.CODES and finding.call is not None and args is not None and not pin_only:
+            try:
+                self._kernel_layout(check, args)
+            except (NotStatic, Unsupported) as why:
+                check.unverifiable = str(why)
+            return check
         if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
             codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
@@ -179,6 +186,13 @@ class Planner:
             check.pin_note = f"the pinned call cannot be run: {why}"
             return
         check.pin = self.bits("pin", conv, check.native, pinned_call, ("as written", "as pinned by conv-lint fix"))
+
+    def _kernel_layout(self, check: Check, args: dict) -> None:
+        api = check.finding.call.api
+        family = family_of(api.name)
+        conv = check.conv = family.read(api, args, self.probe)
+        check.native = family.native(api, args, conv)
+        kernel_layout.plan(self, check, check.native, conv.groups)
 
     def _counterpart(self, api, spec, check: Check) -> tuple[Contrast, Family]:
         """The framework the finding's message contrasts with, or one with the same default that verify runs."""
@@ -275,6 +289,14 @@ class Planner:
                     for call in (a, b)]
             runs.append((size, *jobs, tolerance))
         return RunComparison(title, (a, b), names, "values", runs)
+
+    def on_arrays(self, title: str, a: Call, b: Call, names: tuple[str, str], x: ProbeArray, kernel: ProbeArray,
+                  size: tuple[int, ...]) -> RunComparison:
+        """Two calls on given arrays (a canonical kernel each call transposes into its ``kernel_layout``), no bias."""
+        tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, None)
+        jobs = [self.jobs.add(call.worker, run_request(call, len(size), x.payload(), kernel.payload(), None, self.probe.seed))
+                for call in (a, b)]
+        return RunComparison(title, (a, b), names, "values", [(size, *jobs, tolerance)])
 
     def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> RunComparison:
         size = probes.sizes(conv, self.probe)[0]
