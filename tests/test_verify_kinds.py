@@ -17,7 +17,7 @@ from conv_lint.analyzer import analyze_source, parse
 from conv_lint.verify.judging.verdict import judge
 from conv_lint.verify.planning.plan import Jobs, Planner
 from conv_lint.verify.planning.probe import Probe
-from conv_lint.verify.planning.values import Evaluator
+from conv_lint.verify.planning.values import Evaluator, Known
 from conv_lint.verify.workers.pool import Limits, Pool
 
 FRAMEWORKS = ("tensorflow", "keras", "jax", "flax", "haiku", "equinox")
@@ -42,8 +42,9 @@ def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,)) -> list:
     for seed in seeds:
         planner = Planner(Probe(seed=seed), jobs, sample_size=4096)
         for finding in findings:
-            finding = edit(finding) if edit else finding
-            checks.append(planner.plan(finding, evaluator.arguments(finding.call) if finding.call else None, "no pin"))
+            args = evaluator.arguments(finding.call) if finding.call else None
+            finding, args = edit(finding, args) if edit else (finding, args)
+            checks.append(planner.plan(finding, args, "no pin"))
     pool.run(jobs.all())
     return [judge(check) for check in checks]
 
@@ -73,9 +74,9 @@ def test_cnv101_the_seed_posts_kernel_read_through_oiw_gives_1_7_3_and_the_fixed
 
 def test_cnv101_not_confirmed_where_the_two_orders_read_the_same_values(pool):
     """Swapping two axes of size one moves no value: the control a check that always confirms would fail."""
-    def size_one_axes(finding):
+    def size_one_axes(finding, args):
         message = finding.message.replace("kernel of shape (3, 1, 1)", "kernel of shape (1, 1, 1)")
-        return replace(finding, message=message)
+        return replace(finding, message=message), args
 
     results = verdicts(SEED_LAYOUT, pool, "CNV101", size_one_axes, seeds=range(20))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
@@ -88,8 +89,9 @@ def test_cnv107_a_pytorch_weight_read_as_wio_differs_and_the_oiw_spec_agrees(poo
 
 
 def test_cnv107_not_confirmed_where_the_layer_order_is_the_order_read(pool):
-    def already_read_in_its_order(finding):
-        return replace(finding, message=finding.message.replace("laid out (out, in, width)", "laid out (width, in, out)"))
+    def already_read_in_its_order(finding, args):
+        message = finding.message.replace("laid out (out, in, width)", "laid out (width, in, out)")
+        return replace(finding, message=message), args
 
     results = verdicts(PORTED, pool, "CNV107", already_read_in_its_order, seeds=range(20))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
@@ -104,3 +106,48 @@ def test_verify_confirms_every_finding_on_the_seed_posts_snippets():
     assert "(1, 7, 3) vs (1, 5, 1)" in verdict["snippet2_jax_valid.py", "CNV101"]["reason"]
     assert "(1, 7, 3) vs (1, 7, 1)" in verdict["snippet3_jax_same.py", "CNV101"]["reason"]
     assert "(1, 5, 1) vs (1, 7, 1)" in verdict["snippet1_tensorflow.py", "CNV001"]["reason"]
+
+
+# -- CNV106 / CNV108: the initializer as written vs as named -------------------------------------
+
+LABELLED = (
+    "import jax.numpy as jnp\nfrom jax import lax, random\n"
+    "fan_in = 3\n"
+    "glorot_w = random.uniform(key, (3, 1, 1), minval=-jnp.sqrt(6 / fan_in), maxval=jnp.sqrt(6 / fan_in))\n"
+    "y = lax.conv_general_dilated(x, glorot_w, (1,), 'SAME', dimension_numbers=('NWC', 'WIO', 'NWC'))\n"
+)
+HAIKU_DEFAULT = "import flax.linen as nn\nimport haiku as hk\nnn.Conv(4, 3)\nhk.Conv1D(4, 3)\n"
+TRUNCATED = "import haiku as hk\nimport numpy as np\nhk.Conv1D(4, 3, w_init=hk.initializers.TruncatedNormal(1.0 / np.sqrt(12)))\n"
+HE_NEXT_TO_TORCH = "import keras\nimport torch\nkeras.layers.Conv1D(8, 3, kernel_initializer='he_uniform')\n"
+UNIFORM = "import flax.linen as nn\nnn.Conv(4, 3, kernel_init=nn.initializers.uniform(0.1))\n"
+
+
+@pytest.mark.parametrize("source, code", [(LABELLED, "CNV108"), (HAIKU_DEFAULT, "CNV106"), (TRUNCATED, "CNV106"),
+                                          (HE_NEXT_TO_TORCH, "CNV108"), (UNIFORM, "CNV108")])
+def test_initializer_findings_draw_the_initializer_as_written_and_as_named(pool, source, code):
+    (result,) = verdicts(source, pool, code)
+    assert result.verdict == "CONFIRMED", result.reason
+    assert result.fix.status in ("FIX VERIFIED", "NO FIX"), result.fix.summary
+
+
+def test_cnv108_not_confirmed_where_the_label_names_the_formula_drawn(pool):
+    def labelled_right(finding, args):
+        message = finding.message.replace("Glorot (Xavier) uniform is U(±sqrt(6/(fan_in + fan_out)))",
+                                          "He (Kaiming) uniform is U(±sqrt(6/fan_in))")
+        return replace(finding, message=message), args
+
+    results = verdicts(LABELLED, pool, "CNV108", labelled_right, seeds=range(10))
+    assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+@pytest.mark.parametrize("source, parameter, initializer", [
+    (HAIKU_DEFAULT, "w_init", 'haiku.initializers.VarianceScaling(1.0, "fan_in", "truncated_normal")'),
+    (HE_NEXT_TO_TORCH, "kernel_initializer", 'keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform")'),
+])
+def test_initializer_findings_not_confirmed_where_the_layer_draws_what_it_is_compared_with(pool, source, parameter, initializer):
+    """The layer given the initializer it is compared with."""
+    def drawing_the_same(finding, args):
+        return finding, {**args, parameter: Known(initializer)}
+
+    results = verdicts(source, pool, "CNV106" if source is HAIKU_DEFAULT else "CNV108", drawing_the_same, seeds=range(5))
+    assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]

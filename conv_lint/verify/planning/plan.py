@@ -17,6 +17,7 @@ Every run is a ``Job`` for one worker; identical requests are run once.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 from conv_lint.analyzer import Finding
@@ -32,10 +33,10 @@ from conv_lint.catalog import (
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
-from conv_lint.verify.planning import kernel_layout
+from conv_lint.verify.planning import initializer_kinds, kernel_layout
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
-from conv_lint.verify.planning.families import LAX, Family, family_of
+from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
 from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.values import NotStatic
 
@@ -147,11 +148,9 @@ class Planner:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
             return check
         if finding.code in kernel_layout.CODES and finding.call is not None and args is not None and not pin_only:
-            try:
-                self._kernel_layout(check, args)
-            except (NotStatic, Unsupported) as why:
-                check.unverifiable = str(why)
-            return check
+            return self._guarded(check, lambda: self._kernel_layout(check, args))
+        if finding.code in initializer_kinds.CODES and not pin_only:
+            return self._guarded(check, lambda: initializer_kinds.plan(self, check, args))
         if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
             codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
@@ -186,6 +185,14 @@ class Planner:
             check.pin_note = f"the pinned call cannot be run: {why}"
             return
         check.pin = self.bits("pin", conv, check.native, pinned_call, ("as written", "as pinned by conv-lint fix"))
+
+    @staticmethod
+    def _guarded(check: Check, plan) -> Check:
+        try:
+            plan()
+        except (NotStatic, Unsupported) as why:
+            check.unverifiable = str(why)
+        return check
 
     def _kernel_layout(self, check: Check, args: dict) -> None:
         api = check.finding.call.api
@@ -297,6 +304,41 @@ class Planner:
         jobs = [self.jobs.add(call.worker, run_request(call, len(size), x.payload(), kernel.payload(), None, self.probe.seed))
                 for call in (a, b)]
         return RunComparison(title, (a, b), names, "values", [(size, *jobs, tolerance)])
+
+    def initializer_samples(self, title: str, a: Call, b: Call, shape: tuple[int, ...], names: tuple[str, str]) -> RunComparison:
+        """Draws of two initializers by themselves (``Call.api``: the initializer's source) at one kernel shape."""
+        jobs = [self.jobs.add(call.worker, {"op": "sample", "kind": "initializer", "api": call.api, "shape": list(shape),
+                                            "count": self.sample_size, "seed": self.probe.seed})
+                for call in (a, b)]
+        return RunComparison(title, (a, b), names, "samples", [(shape, *jobs, None)])
+
+    def layer_initializer_check(self, check: Check, args: dict | None, compared: tuple[str, str, str]) -> None:
+        """A layer's kernel initializer as written vs the layer ``compared`` names ((family, parameter, source)),
+        and the initializer the finding's message says to write, where it gives one."""
+        finding = check.finding
+        if finding.call is None or args is None:
+            raise Unsupported("the finding is on no conv call verify can read")
+        api = finding.call.api
+        family = family_of(api.name)
+        conv = family.read(api, args, self.probe)
+        conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
+        native = check.native = family.native(api, args, conv)
+        name, parameter, source = compared
+        other = {"flax": FLAX, "equinox": EQUINOX, "keras": KERAS}[name]
+        counterpart = check.counterpart = other.write(conv)
+        if parameter:
+            counterpart = check.counterpart = counterpart.with_kwargs(**{parameter: source})
+        names = (native.api, counterpart.label() if parameter else counterpart.api)
+        check.divergence = self.samples("divergence", conv, native, counterpart, "kernel", names)
+        if name == "equinox":
+            check.notes.append("PyTorch's conv default, U(±1/sqrt(fan_in)), is drawn by equinox.nn, which draws the same")
+        advice = re.search(r"(?:pass \w+=|write )((?:keras|haiku|flax|jax)\.\S+?\(.*?\))(?: |$)", finding.message)
+        if advice is None or KERNEL_INIT not in family.hazard_params:
+            check.fix_note = "the message names no initializer to write"
+            return
+        aligned = native.with_kwargs(**{family.hazard_params[KERNEL_INIT]: advice.group(1)})
+        check.fix = self.samples("fix", conv, aligned, counterpart, "kernel", names)
+        check.fix_note = "the initializer the message says to write"
 
     def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> RunComparison:
         size = probes.sizes(conv, self.probe)[0]
