@@ -107,7 +107,8 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
     x = _pad(x, request, layer=True)
     layer.build(tuple(x.shape))
     if request.get("kernel") is not None:
-        values = [array(request["kernel"])]
+        values = [to_layout(array(request["kernel"]), request.get("kernel_layout") or "", kernel=True)
+                  if request.get("kernel_layout") else array(request["kernel"])]  # a transposed layer's (..., out, in)
         if layer.use_bias:
             values.append(array(request["bias"]))
         layer.set_weights(values)
@@ -118,9 +119,8 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
         if not (is_host_error(error) and getattr(layer, "data_format", None) == "channels_first"):
             raise
         output, ran_as = _channels_last_twin(layer, x), _twin_note(error)
-    weights = {"kernel": layer.kernel.numpy()}
-    if layer.use_bias:
-        weights["bias"] = layer.bias.numpy()
+    # kernel and bias; a separable layer's depthwise_kernel, pointwise_kernel and bias
+    weights = {variable.path.rsplit("/", 1)[-1]: variable.numpy() for variable in layer.weights}
     return output, weights, ran_as
 
 
@@ -174,14 +174,19 @@ def sample(request: dict) -> dict:
     cls = evaluate(request["api"])
     layer = cls(**{name: evaluate(source) for name, source in request["kwargs"].items()})
     layer.build(tuple(to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"]).shape))
-    variable = layer.kernel if request["param"] == "kernel" else layer.bias
-    initializer = layer.kernel_initializer if request["param"] == "kernel" else layer.bias_initializer
+    param = request["param"]  # kernel, bias, or a separable or depthwise layer's depthwise_kernel, pointwise_kernel
+    variable = getattr(layer, param, None)
+    if variable is None:  # a depthwise layer keeps its depthwise kernel as .kernel
+        variable = layer.kernel
+    initializer = getattr(layer, INITIALIZERS[param])
     shape = tuple(variable.shape)
     draws = draw_count(shape, request["count"])
     key = _drawn_key(initializer, shape, draws, request["seed"])
     return sample_answer(key, shape, draws, lambda: _draw_all(initializer, shape, draws, request["seed"]))
 
 
+INITIALIZERS = {"kernel": "kernel_initializer", "bias": "bias_initializer", "depthwise_kernel": "depthwise_initializer",
+                "pointwise_kernel": "pointwise_initializer"}
 CONSTANT_INITIALIZERS = (keras.initializers.Zeros, keras.initializers.Ones, keras.initializers.Constant)
 
 
