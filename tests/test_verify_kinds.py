@@ -30,7 +30,7 @@ def pool():
         yield workers
 
 
-def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,)) -> list:
+def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096) -> list:
     """The results of verify's checks of every ``code`` finding in ``source`` (``edit``: a change to
     each finding first), one per finding and seed."""
     analysis = analyze_source(source, "<module>")
@@ -40,7 +40,7 @@ def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,)) -> list:
     jobs = Jobs()
     checks = []
     for seed in seeds:
-        planner = Planner(Probe(seed=seed), jobs, sample_size=4096)
+        planner = Planner(Probe(seed=seed), jobs, sample_size=sample_size)
         for finding in findings:
             args = evaluator.arguments(finding.call) if finding.call else None
             finding, args = edit(finding, args) if edit else (finding, args)
@@ -151,3 +151,72 @@ def test_initializer_findings_not_confirmed_where_the_layer_draws_what_it_is_com
 
     results = verdicts(source, pool, "CNV106" if source is HAIKU_DEFAULT else "CNV108", drawing_the_same, seeds=range(5))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+# -- transposed, separable and depthwise layers: the call with the other framework's default ------
+
+VARIANTS = (
+    "import flax.linen as nn\nimport haiku as hk\nimport keras\nimport equinox as eqx\n"
+    "a = nn.ConvTranspose(4, (3,))\n"
+    "b = keras.layers.Conv1DTranspose(4, 3)\n"
+    "c = keras.layers.SeparableConv1D(4, 3)\n"
+    "d = hk.DepthwiseConv1D(2, 3)\n"
+    "e = keras.layers.DepthwiseConv2D(3)\n"
+    "f = eqx.nn.ConvTranspose1d(2, 4, 3, key=key)\n"
+)
+
+
+@pytest.mark.parametrize("code", ["CNV001", "CNV002", "CNV003", "CNV004"])
+def test_transposed_separable_and_depthwise_layers_get_the_default_checks(pool, code):
+    results = verdicts(VARIANTS, pool, code, sample_size=16384)  # verify's own: glorot vs truncated normal needs it
+    assert {r.verdict for r in results} == {"CONFIRMED"}, [(r.finding.api, r.reason) for r in results if r.verdict != "CONFIRMED"]
+
+
+def test_a_transposed_layers_padding_is_not_confirmed_where_its_kernel_is_one_wide(pool):
+    source = "import flax.linen as nn\nimport keras\nkeras.layers.Conv1D(4, 3)\nlayer = nn.ConvTranspose(4, (1,))\n"
+    results = verdicts(source, pool, "CNV001", seeds=range(10))
+    results = [r for r in results if r.finding.api == "flax.linen.ConvTranspose"]
+    assert results and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+def test_a_separable_layers_initializer_is_not_confirmed_where_it_draws_the_other_default(pool):
+    source = "import keras\nlayer = keras.layers.SeparableConv1D(4, 3)\n"
+
+    def lecun(finding, args):
+        return finding, {**args, finding.parameter: Known("'lecun_normal'")}
+
+    results = verdicts(source, pool, "CNV002", lecun, seeds=range(5))
+    assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+# -- CNV105: transpose_kernel=False vs the gradient-of-conv transpose (Keras) on the same kernel --
+
+TRANSPOSES = (
+    "import flax.linen as nn\nfrom jax import lax\n"
+    "y = lax.conv_transpose(x, w, (2,), 'SAME')\n"
+    "layer = nn.ConvTranspose(1, (3,), padding='VALID', use_bias=False)\n"
+)
+
+
+def test_cnv105_an_unflipped_kernel_differs_and_transpose_kernel_true_is_what_keras_computes(pool):
+    results = verdicts(TRANSPOSES, pool, "CNV105")
+    assert len(results) == 2
+    for result in results:
+        assert result.verdict == "CONFIRMED", result.reason
+        assert result.fix.status == "FIX VERIFIED", result.fix.summary  # Conv1DTranspose holding the same kernel
+
+
+def test_cnv105_not_confirmed_for_a_symmetric_kernel(pool):
+    """A kernel with one in and one out channel that reads the same backwards: flipping it changes nothing."""
+    analysis = analyze_source(TRANSPOSES, "<module>")
+    evaluator = Evaluator(analysis, parse(TRANSPOSES, "<module>"))
+    jobs = Jobs()
+    planner = Planner(Probe(), jobs)
+    checks = [planner.plan(f, evaluator.arguments(f.call), "no pin") for f in analysis.findings if f.code == "CNV105"]
+    for job in jobs.all():
+        kernel = job.request.get("kernel")
+        if kernel:  # (3, 1, 1): make it symmetric, w[0] == w[2]
+            kernel["values"][2] = kernel["values"][0]
+    pool.run(jobs.all())
+    results = [judge(check) for check in checks]
+    assert len(results) == 2 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results]

@@ -28,12 +28,13 @@ from conv_lint.catalog import (
     KERNEL_INIT,
     LAYOUT,
     PADDING,
+    TRANSPOSE_KERNEL,
     Contrast,
     contrast_for,
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
-from conv_lint.verify.planning import initializer_kinds, kernel_layout
+from conv_lint.verify.planning import initializer_kinds, kernel_layout, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
@@ -85,8 +86,15 @@ class RunComparison:
         if self.mode == "bits":
             _, a, b, _ = self.runs[0]
             return agreement.bitwise(a.answer, b.answer, names)
-        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, tolerance))
+        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, self._tolerance(tolerance, a, b)))
                                      for size, a, b, tolerance in self.runs])
+
+    @staticmethod
+    def _tolerance(tolerance, a: Job, b: Job) -> agreement.Tolerance:
+        """A probe's bound, or, for layers that drew their own weights (``tolerance`` the input's values), theirs."""
+        if isinstance(tolerance, agreement.Tolerance):
+            return tolerance
+        return agreement.own_weights_tolerance(tolerance, a.answer, b.answer) or agreement.Tolerance(1, 0.0)
 
 
 @dataclass
@@ -149,6 +157,8 @@ class Planner:
             return check
         if finding.code in kernel_layout.CODES and finding.call is not None and args is not None and not pin_only:
             return self._guarded(check, lambda: self._kernel_layout(check, args))
+        if finding.spec is not None and finding.spec.hazard == TRANSPOSE_KERNEL and args is not None and not pin_only:
+            return self._guarded(check, lambda: variants.plan_transpose_kernel(self, check, args))
         if finding.code in initializer_kinds.CODES and not pin_only:
             return self._guarded(check, lambda: initializer_kinds.plan(self, check, args))
         if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
@@ -164,11 +174,13 @@ class Planner:
     def _plan(self, check: Check, args: dict, pinned: dict | str, pin_only: bool) -> None:
         finding = check.finding
         api, hazard = finding.call.api, finding.spec.hazard
-        family = family_of(api.name)
+        family, variant = self._family(api)
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        if not pin_only:
+        if not pin_only and variant:
+            self._variant_checks(check, conv, family)
+        elif not pin_only:
             contrast, other = self._counterpart(api, finding.spec, check)
             omit = frozenset({PADDING if hazard == CONVOLVE_MODE else hazard})
             check.counterpart = other.write(conv, omit)
@@ -193,6 +205,47 @@ class Planner:
         except (NotStatic, Unsupported) as why:
             check.unverifiable = str(why)
         return check
+
+    @staticmethod
+    def _family(api) -> tuple[Family, bool]:
+        """The family that runs ``api``, and whether it is a transposed, separable or depthwise one."""
+        try:
+            return family_of(api.name), False
+        except Unsupported:
+            variant = variants.variant_of(api)
+            if variant is None:
+                raise
+            return variant, True
+
+    def _variant_checks(self, check: Check, conv: Conv, family: Family) -> None:
+        """The call as written vs the same call with the other framework's default written in."""
+        spec, native = check.finding.spec, check.native
+        named = contrast_for(check.finding.call.api, spec)
+        if named is None:
+            raise Unsupported("every framework conv-lint knows has the same default")
+        if spec.hazard == LAYOUT:
+            source = family.layout_source(replace(conv, channels_last=named.kind == "channels_last"))
+        else:
+            source = family.align_source(spec.hazard, named.kind)
+        if source is None and spec.hazard in (KERNEL_INIT, BIAS_INIT):
+            # No spelling of it here (PyTorch's bias default): the layer the message names, as for plain layers.
+            contrast, other = self._counterpart(check.finding.call.api, spec, check)
+            check.counterpart = other.write(conv)
+            self._initializer_checks(check, conv, family, other, contrast)
+            return
+        if source is None:
+            raise Unsupported(f"conv-lint has no spelling of {named.api}'s default ({named.value}) for {native.api}")
+        parameter = check.finding.parameter
+        counterpart = check.counterpart = native.with_kwargs(**{parameter: source})
+        names = ("as written", f"with {named.api}'s default")
+        check.notes.append(f"{native.api} is not translated to another framework: the call is run with "
+                           f"{parameter}={source}, {named.api}'s default ({named.value}) in its spelling")
+        check.fix_note = "the call with the other default is the comparison itself: no fix to check across frameworks"
+        if spec.hazard in (KERNEL_INIT, BIAS_INIT):
+            weight = variants.weight_of(parameter) if spec.hazard == KERNEL_INIT else "bias"
+            check.divergence = self.samples("divergence", conv, native, counterpart, weight, names)
+            return
+        check.divergence = self.own_weights("divergence", conv, native, counterpart, names, as_held=spec.hazard == LAYOUT)
 
     def _kernel_layout(self, check: Check, args: dict) -> None:
         api = check.finding.call.api
@@ -339,6 +392,19 @@ class Planner:
         aligned = native.with_kwargs(**{family.hazard_params[KERNEL_INIT]: advice.group(1)})
         check.fix = self.samples("fix", conv, aligned, counterpart, "kernel", names)
         check.fix_note = "the initializer the message says to write"
+
+    def own_weights(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str], as_held: bool = False) -> RunComparison:
+        """Two calls of one framework on the probe, layers drawing their own weights from the seed
+        (the same weights on both sides), functions given the probe's kernel."""
+        runs = []
+        for size in probes.sizes(conv, self.probe):
+            x, kernel, _ = probes.arrays(conv, self.probe, size)
+            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
+                                                           None, self.probe.seed, as_held=as_held))
+                    for call in (a, b)]
+            tolerance = x.values if a.layer else agreement.tolerance(x.values, kernel.values, kernel.shape, None)
+            runs.append((size, *jobs, tolerance))
+        return RunComparison(title, (a, b), names, "values", runs)
 
     def bits(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str]) -> RunComparison:
         size = probes.sizes(conv, self.probe)[0]

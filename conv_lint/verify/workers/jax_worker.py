@@ -35,6 +35,8 @@ def run(request: dict) -> dict:
     x = to_layout(array(request["input"]), request["input_layout"])
     given = request.get("kernel") is not None
     kernel = array(request["kernel"]) if given else None
+    if given and request["kind"] != "function" and request.get("kernel_layout"):  # a layer reading (..., out, in)
+        kernel = to_layout(kernel, request["kernel_layout"], kernel=True)
     bias = array(request["bias"]) if request.get("bias") else None
     key = jax.random.PRNGKey(request.get("seed", 0))
     try:
