@@ -30,7 +30,7 @@ def pool():
         yield workers
 
 
-def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096) -> list:
+def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096, input_shape=None) -> list:
     """The results of verify's checks of every ``code`` finding in ``source`` (``edit``: a change to
     each finding first), one per finding and seed."""
     analysis = analyze_source(source, "<module>")
@@ -40,7 +40,7 @@ def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_s
     jobs = Jobs()
     checks = []
     for seed in seeds:
-        planner = Planner(Probe(seed=seed), jobs, sample_size=sample_size)
+        planner = Planner(Probe(seed=seed, input_shape=input_shape), jobs, sample_size=sample_size)
         for finding in findings:
             args = evaluator.arguments(finding.call) if finding.call else None
             finding, args = edit(finding, args) if edit else (finding, args)
@@ -220,3 +220,27 @@ def test_cnv105_not_confirmed_for_a_symmetric_kernel(pool):
     pool.run(jobs.all())
     results = [judge(check) for check in checks]
     assert len(results) == 2 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results]
+
+
+# -- CNV102 / CNV103 / CNV104: the padding as written vs the string a port picks ------------------
+
+CAUSAL = "import keras\nlayer = keras.layers.Conv1D(8, {k}, padding='causal', dilation_rate=2)\n"
+SAME_NEXT_TO_TORCH = "import keras\nimport torch\nlayer = keras.layers.Conv1D(8, 3, strides=2, padding='same')\n"
+SYMMETRIC = "import flax.linen as nn\nimport keras\nkeras.layers.Conv1D(8, 3)\nlayer = nn.Conv(8, 3, strides=2, padding=1)\n"
+
+
+@pytest.mark.parametrize("source, code", [(CAUSAL.format(k=3), "CNV102"), (SAME_NEXT_TO_TORCH, "CNV103"), (SYMMETRIC, "CNV104")])
+def test_padding_ports_differ_where_the_rule_says(pool, source, code):
+    results = [r for r in verdicts(source, pool, code) if not r.finding.api.startswith("torch")]
+    assert results and {r.verdict for r in results} == {"CONFIRMED"}, [r.reason for r in results]
+    assert {r.fix.status for r in results} <= {"FIX VERIFIED", "NO FIX"}, [r.fix.summary for r in results]
+
+
+@pytest.mark.parametrize("source, code, input_shape", [
+    (CAUSAL.format(k=1), "CNV102", None),  # a kernel of one: causal and 'SAME' both pad nothing
+    (SAME_NEXT_TO_TORCH, "CNV103", (1, 7, 1)),  # at an odd length stride-2 'same' pads (1, 1): symmetric
+    (SYMMETRIC, "CNV104", (1, 7, 1)),
+])
+def test_padding_ports_not_confirmed_where_the_padding_coincides(pool, source, code, input_shape):
+    results = verdicts(source, pool, code, seeds=range(10), input_shape=input_shape)
+    assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]

@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 
 from conv_lint.verify.planning import probe as probes
-from conv_lint.verify.planning.conv import Call, Unsupported
+from conv_lint.verify.planning.conv import Call, Conv, Unsupported
 
 CODES = ("CNV101", "CNV107")
 _SHAPE = r"\(([\d, ]+)\)"
@@ -62,7 +62,7 @@ def read_message(code: str, message: str) -> tuple[str, str, tuple[int, ...] | N
     return rhs, own, _shape(shape.group(1)), _shape(given.group(1)) if given else None
 
 
-def plan(planner, check, native: Call, groups: int) -> None:
+def plan(planner, check, native: Call, conv: Conv) -> None:
     """The divergence (as written vs as intended) and, where the call writes its spec, the fix."""
     finding = check.finding
     rhs, own, shape, input_shape = read_message(finding.code, finding.message)
@@ -81,7 +81,7 @@ def plan(planner, check, native: Call, groups: int) -> None:
     else:
         longest = max(meant[letter] for letter in spatial)
         size = (max(probe.length, longest + 1),) * len(spatial)
-        channels = meant["I"] * groups
+        channels = meant["I"] * conv.groups
     canonical = (*[meant[letter] for letter in spatial], meant["I"], meant["O"])
     x = probes.normal((1, *size, channels), 1.0, probe.seed, "input", size)
     kernel = probes.normal(canonical, 1.0 / max(1, meant["I"]) ** 0.5, probe.seed, "kernel", canonical)

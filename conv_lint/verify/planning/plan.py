@@ -34,7 +34,7 @@ from conv_lint.catalog import (
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
-from conv_lint.verify.planning import initializer_kinds, kernel_layout, variants
+from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
@@ -156,7 +156,9 @@ class Planner:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
             return check
         if finding.code in kernel_layout.CODES and finding.call is not None and args is not None and not pin_only:
-            return self._guarded(check, lambda: self._kernel_layout(check, args))
+            return self._guarded(check, lambda: kernel_layout.plan(self, check, *self._read_call(check, args)))
+        if finding.code in padding_ports.CODES and finding.call is not None and args is not None and not pin_only:
+            return self._guarded(check, lambda: padding_ports.plan(self, check, self._read_call(check, args)[1]))
         if finding.spec is not None and finding.spec.hazard == TRANSPOSE_KERNEL and args is not None and not pin_only:
             return self._guarded(check, lambda: variants.plan_transpose_kernel(self, check, args))
         if finding.code in initializer_kinds.CODES and not pin_only:
@@ -247,12 +249,14 @@ class Planner:
             return
         check.divergence = self.own_weights("divergence", conv, native, counterpart, names, as_held=spec.hazard == LAYOUT)
 
-    def _kernel_layout(self, check: Check, args: dict) -> None:
+    def _read_call(self, check: Check, args: dict) -> tuple[Call, Conv]:
+        """The finding's call as written, and what it computes (input channels filled in from the probe)."""
         api = check.finding.call.api
-        family = family_of(api.name)
-        conv = check.conv = family.read(api, args, self.probe)
+        family, _ = self._family(api)
+        conv = family.read(api, args, self.probe)
+        conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        kernel_layout.plan(self, check, check.native, conv.groups)
+        return check.native, conv
 
     def _counterpart(self, api, spec, check: Check) -> tuple[Contrast, Family]:
         """The framework the finding's message contrasts with, or one with the same default that verify runs."""
