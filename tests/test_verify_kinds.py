@@ -6,6 +6,7 @@ analysis of a small module; a control edits one to a configuration where the two
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -244,3 +245,31 @@ def test_padding_ports_differ_where_the_rule_says(pool, source, code):
 def test_padding_ports_not_confirmed_where_the_padding_coincides(pool, source, code, input_shape):
     results = verdicts(source, pool, code, seeds=range(10), input_shape=input_shape)
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+# -- PyTorch: a third worker where torch is importable ---------------------------------------------
+
+TORCH_CALLS = "import torch\nconv = torch.nn.Conv1d(1, 4, {k})\ny = torch.nn.functional.conv1d(x, w)\n"
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pytorch_calls_run_in_their_own_worker_and_their_default_padding_is_checked(pool):
+    results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001")
+    assert len(results) == 2 and {r.verdict for r in results} == {"CONFIRMED"}, [r.reason for r in results]
+    assert {r.fix.status for r in results} == {"FIX VERIFIED"}, [r.fix.summary for r in results]  # flax, same weights
+    assert pool.workers["torch"].info["frameworks"] == ["torch"]  # no TensorFlow or JAX in its process
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pytorch_padding_not_confirmed_where_the_kernel_is_one_wide(pool):
+    results = verdicts(TORCH_CALLS.format(k=1), pool, "CNV001", seeds=range(10))
+    modules = [r for r in results if r.finding.api == "torch.nn.Conv1d"]
+    assert modules and {r.verdict for r in modules} == {"NOT CONFIRMED"}, [r.reason for r in modules][:3]
+
+
+@pytest.mark.skipif(HAS_TORCH, reason="torch is installed: its calls run")
+def test_without_torch_pytorch_calls_are_unverifiable_and_say_so(pool):
+    results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001")
+    assert {r.verdict for r in results} == {"UNVERIFIABLE"}
+    assert all("torch is not installed" in r.reason for r in results), [r.reason for r in results]

@@ -39,6 +39,7 @@ from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
 from conv_lint.verify.planning.probe import Probe, ProbeArray
+from conv_lint.verify.planning.torch_family import torch_family
 from conv_lint.verify.planning.values import NotStatic
 
 MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
@@ -214,6 +215,9 @@ class Planner:
         try:
             return family_of(api.name), False
         except Unsupported:
+            torch = torch_family(api)
+            if torch is not None:
+                return torch, False
             variant = variants.variant_of(api)
             if variant is None:
                 raise
@@ -376,7 +380,7 @@ class Planner:
         if finding.call is None or args is None:
             raise Unsupported("the finding is on no conv call verify can read")
         api = finding.call.api
-        family = family_of(api.name)
+        family, _ = self._family(api)
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         native = check.native = family.native(api, args, conv)

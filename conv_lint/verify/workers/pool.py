@@ -30,7 +30,9 @@ from conv_lint.cache import FOLDER_NAME, make_folder
 from conv_lint.config import Settings
 from conv_lint.verify.planning.plan import Job
 
-MODULES = {"tensorflow": "conv_lint.verify.workers.tf_worker", "jax": "conv_lint.verify.workers.jax_worker"}
+MODULES = {"tensorflow": "conv_lint.verify.workers.tf_worker", "jax": "conv_lint.verify.workers.jax_worker",
+           "torch": "conv_lint.verify.workers.torch_worker"}
+REQUIRED = ("tensorflow", "jax")  # PyTorch's worker runs only where torch is installed
 MAX_RESTARTS = 2
 STARTUP_MINIMUM = 120.0  # seconds a worker may take to import its framework, whatever --timeout says
 XLA_FAST_COMPILE = (
@@ -52,7 +54,7 @@ class Limits:
 
 def missing_frameworks() -> list[str]:
     """The frameworks verify needs that are not installed (looked up, never imported)."""
-    return [name for name in MODULES if importlib.util.find_spec(name) is None]
+    return [name for name in REQUIRED if importlib.util.find_spec(name) is None]
 
 
 def limit_memory(megabytes: int | None):
