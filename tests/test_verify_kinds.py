@@ -31,6 +31,15 @@ def pool():
         yield workers
 
 
+def message_edit(old: str, new: str):
+    """An ``edit`` for ``verdicts``: the finding's message with ``old`` replaced."""
+    def edit(finding, args):
+        assert old in finding.message, finding.message
+        return replace(finding, message=finding.message.replace(old, new)), args
+
+    return edit
+
+
 def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096, input_shape=None) -> list:
     """The results of verify's checks of every ``code`` finding in ``source`` (``edit``: a change to
     each finding first), one per finding and seed."""
@@ -75,10 +84,7 @@ def test_cnv101_the_seed_posts_kernel_read_through_oiw_gives_1_7_3_and_the_fixed
 
 def test_cnv101_not_confirmed_where_the_two_orders_read_the_same_values(pool):
     """Swapping two axes of size one moves no value: the control a check that always confirms would fail."""
-    def size_one_axes(finding, args):
-        message = finding.message.replace("kernel of shape (3, 1, 1)", "kernel of shape (1, 1, 1)")
-        return replace(finding, message=message), args
-
+    size_one_axes = message_edit("kernel of shape (3, 1, 1)", "kernel of shape (1, 1, 1)")
     results = verdicts(SEED_LAYOUT, pool, "CNV101", size_one_axes, seeds=range(20))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 
@@ -90,10 +96,7 @@ def test_cnv107_a_pytorch_weight_read_as_wio_differs_and_the_oiw_spec_agrees(poo
 
 
 def test_cnv107_not_confirmed_where_the_layer_order_is_the_order_read(pool):
-    def already_read_in_its_order(finding, args):
-        message = finding.message.replace("laid out (out, in, width)", "laid out (width, in, out)")
-        return replace(finding, message=message), args
-
+    already_read_in_its_order = message_edit("laid out (out, in, width)", "laid out (width, in, out)")
     results = verdicts(PORTED, pool, "CNV107", already_read_in_its_order, seeds=range(20))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 
@@ -132,11 +135,8 @@ def test_initializer_findings_draw_the_initializer_as_written_and_as_named(pool,
 
 
 def test_cnv108_not_confirmed_where_the_label_names_the_formula_drawn(pool):
-    def labelled_right(finding, args):
-        message = finding.message.replace("Glorot (Xavier) uniform is U(±sqrt(6/(fan_in + fan_out)))",
-                                          "He (Kaiming) uniform is U(±sqrt(6/fan_in))")
-        return replace(finding, message=message), args
-
+    labelled_right = message_edit("Glorot (Xavier) uniform is U(±sqrt(6/(fan_in + fan_out)))",
+                                  "He (Kaiming) uniform is U(±sqrt(6/fan_in))")
     results = verdicts(LABELLED, pool, "CNV108", labelled_right, seeds=range(10))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 

@@ -42,7 +42,7 @@ from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.torch_family import torch_family
 from conv_lint.verify.planning.values import NotStatic
 
-MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
+MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE, TRANSPOSE_KERNEL)  # the hazards verify can run
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
 
 
@@ -160,8 +160,6 @@ class Planner:
             return self._guarded(check, lambda: kernel_layout.plan(self, check, *self._read_call(check, args)))
         if finding.code in padding_ports.CODES and finding.call is not None and args is not None and not pin_only:
             return self._guarded(check, lambda: padding_ports.plan(self, check, self._read_call(check, args)[1]))
-        if finding.spec is not None and finding.spec.hazard == TRANSPOSE_KERNEL and args is not None and not pin_only:
-            return self._guarded(check, lambda: variants.plan_transpose_kernel(self, check, args))
         if finding.code in initializer_kinds.CODES and not pin_only:
             return self._guarded(check, lambda: initializer_kinds.plan(self, check, args))
         if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
@@ -181,7 +179,9 @@ class Planner:
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        if not pin_only and variant:
+        if not pin_only and hazard == TRANSPOSE_KERNEL:
+            variants.plan_transpose_kernel(self, check, args)
+        elif not pin_only and variant:
             self._variant_checks(check, conv, family)
         elif not pin_only:
             contrast, other = self._counterpart(api, finding.spec, check)

@@ -11,23 +11,16 @@ from dataclasses import replace
 
 from conv_lint.verify.planning.arguments import default_kind, integer, integers, literal, read_padding
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Unsupported
-from conv_lint.verify.planning.families import Family, Layer
+from conv_lint.verify.planning.families import Equinox, Family
 
 
-class Torch(Layer):
-    """Channels-first modules holding weight (out, in / groups, *kernel), as the worker feeds them."""
+class Torch(Equinox):
+    """Channels-first modules holding weight (out, in / groups, *kernel), as the worker feeds them;
+    Equinox's settings under the same names, but batched, and ``bias`` for the bias."""
 
-    name, worker, kind, align, layout = "torch", TORCH, "torch_module", "torch", "channels_first"
-    names = {"filters": "out_channels", "kernel": "kernel_size", "strides": "stride", "dilation": "dilation",
-             "groups": "groups", "bias": "bias", "in_channels": "in_channels"}
+    name, worker, kind, align = "torch", TORCH, "torch_module", "torch"
+    names = {**Equinox.names, "bias": "bias"}
     params = (*names.values(), "padding", "padding_mode")
-    hazard_params = {PADDING: "padding"}
-
-    def read(self, api, args, probe):
-        mode = literal(args, "padding_mode")
-        if mode not in (None, "zeros"):
-            raise Unsupported(f"padding_mode={mode!r} is not modelled")
-        return super().read(api, args, probe)
 
     def api_name(self, rank):
         return f"torch.nn.Conv{rank}d"
