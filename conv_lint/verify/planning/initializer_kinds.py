@@ -49,6 +49,7 @@ def initializer_call(source: str) -> Call:
 
 def plan(planner, check, args: dict | None) -> None:
     finding = check.finding
+    check.pin_note = f"{finding.code} has no fix to pin"
     message = finding.message
     if " is labelled " in message:
         _, _, stated = message.partition(", but it is ")
@@ -58,7 +59,7 @@ def plan(planner, check, args: dict | None) -> None:
         written, named = (initializer_call(variance_scaling(f)) for f in formulas)
         check.divergence = planner.initializer_samples("divergence", written, named, SHAPE, ("as written", "as labelled"))
         check.notes.append(f"drawn at kernel shape {SHAPE} (fan_in 3, fan_out 3) as {written.api} and {named.api}")
-        check.fix_note = "no fix: which initializer was meant is the author's to say"
+        check.fix_note = "which initializer was meant is the author's to say"
         return
     truncated = re.match(r"([\w.]+)\(stddev=.*?\) cuts a normal", message)
     if truncated is not None:

@@ -85,8 +85,9 @@ def plan(planner, check, native: Call, conv: Conv) -> None:
     canonical = (*[meant[letter] for letter in spatial], meant["I"], meant["O"])
     x = probes.normal((1, *size, channels), 1.0, probe.seed, "input", size)
     kernel = probes.normal(canonical, 1.0 / max(1, meant["I"]) ** 0.5, probe.seed, "kernel", canonical)
-    as_written = replace(native, kernel_layout=own)  # the array as it is, read through the call's spec
-    as_meant = replace(native, kernel_layout=rhs)  # the same values transposed into the order the call reads
+    # The array as it is, read through the call's spec; the same values transposed into the order the call reads.
+    as_written = replace(native, kernel_layout=own, note=f"a kernel of shape {shape} laid out {own!r}")
+    as_meant = replace(native, kernel_layout=rhs, note=f"the kernel transposed from {own!r} to {rhs!r}")
     names = ("as written", "as the finding says it is meant")
     check.divergence = planner.on_arrays("divergence", as_written, as_meant, names, x, kernel, size)
     check.notes.append(f"the kernel is laid out {own!r} (shape {shape}); the call reads it as {rhs!r}")
@@ -94,7 +95,8 @@ def plan(planner, check, native: Call, conv: Conv) -> None:
     if written_spec is None:
         check.fix_note = "the fix is the transpose the message gives: the run 'as the finding says it is meant'"
     else:
-        fixed = replace(native.with_kwargs(dimension_numbers=repr((lhs, own, native.output_layout))), kernel_layout=own)
+        fixed = replace(native.with_kwargs(dimension_numbers=repr((lhs, own, native.output_layout))), kernel_layout=own,
+                        note=as_written.note)
         check.fix = planner.on_arrays("fix", fixed, as_meant, ("fixed", names[1]), x, kernel, size)
         check.fix_note = f"dimension_numbers with the kernel spec {own!r}, fed the same array"
     check.pin_note = f"{finding.code} has no fix to pin"
