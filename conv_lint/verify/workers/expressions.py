@@ -16,7 +16,7 @@ from typing import Any
 
 from conv_lint.resolve import ARITHMETIC, dotted_name
 
-ROOTS = frozenset({"keras", "tensorflow", "flax", "jax", "haiku", "equinox", "numpy", "scipy", "torch"})
+ROOTS = frozenset({"keras", "tf_keras", "tensorflow", "flax", "jax", "haiku", "equinox", "numpy", "scipy", "torch"})
 
 
 def evaluate(source: str) -> Any:

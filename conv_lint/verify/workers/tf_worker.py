@@ -120,7 +120,9 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
             raise
         output, ran_as = _channels_last_twin(layer, x), _twin_note(error)
     # kernel and bias; a separable layer's depthwise_kernel, pointwise_kernel and bias
-    weights = {variable.path.rsplit("/", 1)[-1]: variable.numpy() for variable in layer.weights}
+    # (Keras 3 names a variable by .path, "conv1d/kernel"; tf_keras by .name, "conv1d/kernel:0")
+    weights = {getattr(variable, "path", variable.name).rsplit("/", 1)[-1].split(":")[0]: variable.numpy()
+               for variable in layer.weights}
     return output, weights, ran_as
 
 
@@ -204,6 +206,8 @@ def _drawn_key(initializer, shape: tuple, draws: int, seed: int) -> tuple | None
 def _draw_all(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
     if type(initializer) in CONSTANT_INITIALIZERS:  # every draw is the same: draw once
         return np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
+    if type(initializer).__module__.startswith("tf_keras."):
+        return _draw_all_keras2(initializer, shape, draws, seed)
     if hasattr(initializer, "seed"):
         initializer.seed = keras.random.SeedGenerator(seed)
 
@@ -217,6 +221,17 @@ def _draw_all(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
         )
 
     return draw_all().numpy()
+
+
+def _draw_all_keras2(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
+    """tf_keras (Keras 2) initializers take no SeedGenerator: one initializer per draw, each from
+    the same config with its own int seed (an unseeded one may repeat its numbers in a loop)."""
+    config = initializer.get_config()
+    if "seed" not in config:  # zeros, ones, constant: every draw is the same
+        return np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
+    kind = type(initializer)
+    return np.stack([np.asarray(kind.from_config({**config, "seed": seed * 1_000_003 + i})(shape, dtype="float32"))
+                     for i in range(draws)])
 
 
 if __name__ == "__main__":
