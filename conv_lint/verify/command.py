@@ -28,7 +28,8 @@ from conv_lint.verify.planning.values import Evaluator
 from conv_lint.verify.rendering import report
 from conv_lint.verify.workers.pool import Limits, Pool, answer_cache, compilation_cache, missing_frameworks
 
-INSTALL_HINT = 'pip install "conv-lint[verify]"'
+# conv-lint is not on PyPI (README: Install): the extra is installed from a checkout.
+INSTALL_HINT = 'in a checkout of conv-lint, pip install ".[verify]" (or uv sync)'
 
 
 def missing_frameworks_error(command: str) -> str:
