@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,9 +49,16 @@ PADDING_CALL = 'keras.layers.Conv1D({f}, {k}, data_format="channels_last", kerne
 INIT_CALL = 'keras.layers.Conv1D({f}, {k}, padding="valid", data_format="channels_last", use_bias=False)'
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (and theirs: verify waits for its workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    timed.cpu = children_cpu() - cpu  # the command's CPU seconds, which other processes on the machine inflate less
     return time.perf_counter() - started, result
 
 
@@ -121,7 +129,8 @@ def fixtures(cache: Path, state: str, imports: float) -> tuple[float, dict]:
     busy_wall, busy_cpu = busy(document)
     workers = (f"workers ready after {startups} s, then busy {busy_wall:.1f} s ({busy_cpu:.1f} s CPU)"
                if startups else "no worker started")
-    print(f"conv-lint verify fixtures/, {state} cache: {seconds:.2f} s for {summary['findings']} findings "
+    cpu = timed.cpu
+    print(f"conv-lint verify fixtures/, {state} cache: {seconds:.2f} s ({cpu:.2f} s CPU) for {summary['findings']} findings "
           f"({summary['verdicts']}); answers {summary['answers']}; {workers} [{before}, after {load()}]")
     print(f"  {seconds / imports:.2f}x the bare imports; overhead {overhead:+.1f} s = {overhead / imports:+.0%} of the import time")
     return seconds, document

@@ -94,6 +94,8 @@ def test_the_environment_a_framework_reads_is_in_the_key_of_its_worker_only(proj
     assert answers["from_cache"] + answers["computed"] == cold["summary"]["answers"]["computed"]
     assert set(document["workers"]) == {"tensorflow"}
     assert verdicts(document) == verdicts(cold)
+    (result,) = document["results"]
+    assert result["answers"]["from_cache"] > 0 and result["answers"]["computed"] > 0
 
 
 def test_a_corrupt_cache_file_is_ignored(tmp_path):

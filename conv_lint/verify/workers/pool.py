@@ -280,11 +280,15 @@ class Pool:
     def run(self, jobs: list[Job]) -> None:
         by_worker: dict[str, list[Job]] = {}
         keys: dict[int, str] = {}
+        environments: dict[str, dict[str, str]] = {}
         for job in jobs:
             if job.answer is not None:
                 continue
             if self.answers is not None:
-                keys[id(job)] = key = self.answers.key(job.worker, self._environment(job.worker), job.request)
+                if job.worker not in environments:
+                    # The environment a worker of this framework gets (its folders aside: the key reads the rest).
+                    environments[job.worker] = worker_environment(job.worker, "", "")
+                keys[id(job)] = key = self.answers.key(job.worker, environments[job.worker], job.request)
                 kept = self.answers.get(key)
                 if kept is not None:
                     answer, computed = kept
@@ -305,10 +309,6 @@ class Pool:
                 if id(job) in written:
                     self.answers.put(keys[id(job)], written[id(job)], job.answer["computed_at"])
             self.answers.save()
-
-    def _environment(self, framework: str) -> dict[str, str]:
-        """The environment a worker of ``framework`` gets (its folders aside: the cache key reads the rest)."""
-        return worker_environment(framework, "", "")
 
     def close(self) -> None:
         for worker in self.workers.values():
