@@ -46,8 +46,7 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
-    cache_folder = None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
-    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder, jobs=args.jobs)
+    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=_cache_folder(args, settings), jobs=args.jobs)
     fix_errors: list[str] = []
     fixed = _fix_before_check(sources, settings, args, fix_errors) if args.fix else None
     findings: list[Finding] = []
@@ -84,7 +83,7 @@ def _report(
     if args.statistics:
         return statistics(findings, "json" if args.format == "json" else "text")
     if args.format in ("sarif", "json"):
-        # libcst is imported only here: the fixes these formats carry are made by the fixer.
+        # The fixer is imported only here: it writes the fixes these formats carry.
         from conv_lint.fix import fixes_by_finding
 
         fixes = fixes_by_finding(sources, findings, settings, options.use_noqa)
@@ -202,7 +201,7 @@ def _add_noqa(sources: list[SourceFile], findings: list[Finding], errors: list[s
 
 
 def command_fix(args: argparse.Namespace) -> int:
-    # libcst is needed to edit, not to check: `check` starts faster without it.
+    # The fixer is needed to edit, not to check: `check` starts faster without it.
     from conv_lint.fix import FixOptions, NotFixed
     try:
         settings = _settings(args)
@@ -214,7 +213,10 @@ def command_fix(args: argparse.Namespace) -> int:
     errors: list[str] = []
     left: list[NotFixed] = []
     fixed_findings = changed_files = 0
-    files = _read_each(discover(args.paths or ["."], settings, errors, args.stdin_filename), errors)
+    sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
+    if not args.align_with:  # --align-with also rewrites calls that have no finding
+        sources = _with_findings(sources, settings, options, _cache_folder(args, settings))
+    files = _read_each(sources, errors)
     if args.verify:
         files = list(files)  # --verify runs every pin before the first file is written
         options = _verified_pins(files, settings, options, args)
@@ -226,15 +228,28 @@ def command_fix(args: argparse.Namespace) -> int:
             fixed_findings += len(result.fixed_findings)
             changed_files += result.changed
             left.extend(result.not_fixed)
+    sys.stdout.flush()  # the diff or the fixed source first, then what is left, on stderr
     for item in left:
         finding = item.finding
-        print(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {item.reason}")
+        print(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} not fixed: {item.reason}", file=sys.stderr)
     verb = "would fix" if dry_run else "fixed"
     print(
         f"conv-lint: {verb} {fixed_findings} finding(s) in {changed_files} file(s); {len(left)} left that cannot be fixed safely",
         file=sys.stderr,
     )
     return finish(errors, found=bool(changed_files if dry_run else left), exit_zero=args.exit_zero)
+
+
+def _with_findings(sources: list[SourceFile], settings: Settings, options: FixOptions, cache: Path | None) -> list[SourceFile]:
+    """The sources check reports something in (a finding or an error), found as check finds them
+    (in parallel, through its cache); the others have nothing to fix. Standard input is always
+    kept: its fixed source is printed, changed or not."""
+    results = check_files(sources, settings, CheckOptions(use_noqa=options.use_noqa, cache_folder=cache, jobs=os.cpu_count() or 1))
+    return [source for source, result in zip(sources, results) if source.path is None or result.findings or result.errors]
+
+
+def _cache_folder(args: argparse.Namespace, settings: Settings) -> Path | None:
+    return None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
 
 
 def _read_each(sources: Iterable[SourceFile], errors: list[str]) -> Iterator[tuple[SourceFile, bytes]]:
@@ -296,7 +311,9 @@ def _diff(display: str, result: FileFix) -> str:
     from conv_lint.fix import decode_source
 
     before, after = (decode_source(data).splitlines(keepends=True) for data in (result.original, result.fixed))
-    return "".join(difflib.unified_diff(before, after, f"a/{display}", f"b/{display}"))
+    # git's a/ and b/ prefixes; an absolute path gives a/tmp/x.py, not a//tmp/x.py.
+    path = display.lstrip("/")
+    return "".join(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}"))
 
 
 def _describe(settings: Settings) -> str:
@@ -495,6 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ALIGN_CHOICES,
         help="unsafe: set padding and initializers so each call behaves like this framework's default conv layer",
     )
+    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache")
+    fix.add_argument("--cache-dir", help=f"where check's results cache is (default: {FOLDER_NAME} beside the configuration)")
     fix.set_defaults(handler=command_fix)
 
     rules = commands.add_parser("rules", help="list the rules")

@@ -1,4 +1,4 @@
-"""``conv-lint fix``: write defaults explicitly, as a libcst transform.
+"""``conv-lint fix``: write defaults explicitly.
 
 Safe fixes pin the default in force today (``padding="valid"`` on a Keras layer), so the
 program does not change and the call no longer depends on a default. Unsafe fixes run only
@@ -6,9 +6,10 @@ when asked for (ruff's model): pins that depend on global state (``--unsafe-fixe
 ``--align-with FRAMEWORK``, which rewrites the settings so the call behaves like that
 framework's default conv layer.
 
-The analyzer finds the calls (on Python's ``ast``); the edits are made on libcst's tree of
-the same source, found by position, so formatting and comments survive. Every fixed file is
-re-parsed before it is written; a write is atomic (temporary file in the
+The analyzer finds the calls (on Python's ``ast``); the edits are made in the text at the ast's
+positions and laid out as the formatter would (``call_edit``), so everything else stays byte for
+byte; libcst's codemod adds an import where the file has no name for an initializers module.
+Every fixed file is re-parsed before it is written; a write is atomic (temporary file in the
 same folder, then rename, file mode kept) and refused when the file changed on disk meanwhile.
 """
 
@@ -18,6 +19,7 @@ import ast
 import contextlib
 import difflib
 import errno
+import functools
 import io
 import os
 import signal
@@ -28,9 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
+from conv_lint.call_edit import CallEdit, formatter_style, split_lines, write_arguments
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
 from conv_lint.noqa import is_suppressed, noqa_lines
@@ -89,10 +90,11 @@ class _Edits:
 
 def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions = FixOptions()) -> FileFix:
     """Fix one file's source. Raises SourceError when it does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    # With check's target frameworks, so the findings (messages included) are check's.
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return FileFix(source, source)
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
     result = FileFix(source, source)
     edits = _Edits()
     aligned: dict[tuple[int, str], Finding] = {}
@@ -116,39 +118,48 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
     if options.align_with:
         _align(analysis, source, settings, options, writer, edits, path, aligned, result)
     if edits.by_call:
-        result.fixed = _render(tree, edits, path)
+        result.fixed = _render(source, edits, path)
     return result
 
 
-def _prepare(source: bytes, path: str, settings: Settings) -> tuple[Analysis, cst.Module, _ValueWriter] | None:
-    """The analysis and libcst's tree of ``source``; None when it cannot call a conv API."""
-    # With check's target frameworks, so the findings (messages included) are check's.
-    analysis = analyze_source(source, path, frameworks=settings.frameworks)
-    if analysis is None:
-        return None
+def _render(source: bytes, edits: _Edits, path: str) -> bytes:
+    """The source with ``edits`` made (as text, at the ast's positions), and the imports they need added."""
+    encoding = source_encoding(source)
+    calls = [
+        CallEdit(
+            call.node,
+            tuple((call.bound.arguments[name].index, value) for name, value in values.items() if name in call.bound.arguments),
+            tuple(f"{name}={value}" for name, value in values.items() if name not in call.bound.arguments),
+        )
+        for call, values in edits.by_call.values()
+    ]
     try:
-        tree = cst.parse_module(source)
-    except (cst.ParserSyntaxError, RecursionError) as error:
-        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
-    return analysis, tree, _ValueWriter(analysis, tree)
-
-
-def _render(tree: cst.Module, edits: _Edits, path: str) -> bytes:
-    """The source with ``edits`` made, and the imports they need added."""
-    module = _apply(tree, edits)
+        text = write_arguments(source.decode(encoding), calls, formatter_style(Path(path)))
+    except ValueError as error:
+        raise SourceError(f"could not edit the call: {error}") from None
+    fixed = text.encode(encoding)
     if edits.imports:
-        # libcst.codemod costs a third of a second to import: only files that need an import pay.
-        from libcst.codemod import CodemodContext
-        from libcst.codemod.visitors import AddImportsVisitor
-
-        context = CodemodContext()
-        for module_name, obj, alias in sorted(edits.imports, key=str):
-            AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
-        module = AddImportsVisitor(context).transform_module(module)
-    fixed = module.bytes
+        fixed = _add_imports(fixed, edits.imports)
     # Never hand back something that no longer parses, whatever went wrong above.
     parse(fixed, path)
     return fixed
+
+
+def _add_imports(source: bytes, imports: set[tuple[str, str, str | None]]) -> bytes:
+    """``source`` with ``from module import name [as alias]`` added where libcst's codemod puts imports."""
+    # libcst costs a third of a second to import, its codemod as much again: only files that need an import pay.
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    try:
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError) as error:
+        raise SourceError(f"cannot parse for editing: {str(error).splitlines()[0]}") from None
+    context = CodemodContext()
+    for module_name, obj, alias in sorted(imports, key=str):
+        AddImportsVisitor.add_needed_import(context, module_name, obj, alias)
+    return AddImportsVisitor(context).transform_module(module).bytes
 
 
 @dataclass(frozen=True)
@@ -179,10 +190,10 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
     """Each selected finding's safe fix, made alone on ``source`` and given as text edits
     against it; findings without a safe fix are left out. The edits are those ``fix`` makes
     for that finding, imports included. Raises SourceError when the source does not parse."""
-    prepared = _prepare(source, path, settings)
-    if prepared is None:
+    analysis = analyze_source(source, path, frameworks=settings.frameworks)
+    if analysis is None:
         return []
-    analysis, tree, writer = prepared
+    writer = _ValueWriter(analysis, source)
     before = decode_source(source)
     fixes = []
     for finding in select_findings(analysis.findings, source, settings, path, use_noqa):
@@ -194,7 +205,7 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
         except _Unwritable:
             continue
         edits.set(finding.call, finding.spec.param, value)
-        after = decode_source(_render(tree, edits, path))
+        after = decode_source(_render(source, edits, path))
         fixes.append(FindingFix(finding, text_edits(before, after), f"{finding.spec.param}={value}"))
     return fixes
 
@@ -218,14 +229,18 @@ def fixes_by_finding(
 
 def decode_source(data: bytes) -> str:
     """A Python file's text, in its own encoding (coding cookie, BOM), line endings kept."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding, errors="replace")
+    return data.decode(source_encoding(data), errors="replace")
+
+
+def source_encoding(data: bytes) -> str:
+    """A Python file's encoding, from its coding cookie or BOM (utf-8-sig keeps the BOM when encoding)."""
+    return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
 def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
     """The edits that turn ``before`` into ``after``, each as small as the lines allow:
     a keyword added to a call is an insertion at its place, not a rewritten line."""
-    old, new = _lines(before), _lines(after)
+    old, new = split_lines(before), split_lines(after)
     edits = []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -238,12 +253,6 @@ def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
         end = _position(old, i1, len(removed) - suffix)
         edits.append(TextEdit(start, end, inserted[prefix : len(inserted) - suffix]))
     return tuple(edits)
-
-
-def _lines(text: str) -> list[str]:
-    # Lines end at \n, \r\n or \r only, as for Python's tokenizer and for editors (not at
-    # form feeds, as str.splitlines would); the endings stay as they are.
-    return io.StringIO(text, newline="").readlines()
 
 
 def _position(lines: list[str], line: int, offset: int) -> tuple[int, int]:
@@ -328,9 +337,13 @@ def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list
 class _ValueWriter:
     """Writes a pin's source the way this file writes code: its quotes and its module aliases."""
 
-    def __init__(self, analysis: Analysis, tree: cst.Module) -> None:
+    def __init__(self, analysis: Analysis, source: bytes) -> None:
         self.analysis = analysis
-        self.quote = _preferred_quote(tree)
+        self.source = source
+
+    @functools.cached_property
+    def quote(self) -> str:
+        return _preferred_quote(self.source)
 
     def render(self, template: str, call: ResolvedCall, edits: _Edits) -> str:
         if "{init}" in template:
@@ -348,10 +361,16 @@ class _ValueWriter:
         targets = sorted(targets, key=lambda module: -_shared_prefix(module, call.qualified_name))
         resolver = self.analysis.resolver
         for module in targets:
-            for expression in self._candidates(call):
-                for qualified in resolver.qualified_names(expression, call.scope):
-                    if module == qualified or module.startswith(qualified + "."):
-                        return expression + module[len(qualified) :]
+            spellings = [
+                expression + module[len(qualified) :]
+                for expression in self._candidates(call)
+                for qualified in resolver.qualified_names(expression, call.scope)
+                if module == qualified or module.startswith(qualified + ".")
+            ]
+            if spellings:
+                # The shortest: `nn.initializers`, not `flax.linen.initializers`, where `import flax`
+                # sits next to `import flax.linen as nn` (min keeps the callee's own prefix on a tie).
+                return min(spellings, key=len)
         module = targets[0]
         package, _, leaf = module.rpartition(".")
         alias = None
@@ -377,126 +396,18 @@ def _shared_prefix(module: str, qualified_name: str) -> int:
     return count
 
 
-def _preferred_quote(module: cst.Module) -> str:
-    finder = _FirstString()
-    module.visit(finder)
-    return finder.quote
-
-
-class _FirstString(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.quote = '"'
-        self.found = False
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> bool:
-        if not self.found and node.quote in ("'", '"'):
-            self.quote = node.quote
-            self.found = True
-        return False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return not self.found and super().on_visit(node)
-
-
-def _apply(tree: cst.Module, edits: _Edits) -> cst.Module:
-    """Make the edits on libcst's tree, finding each call by where it starts."""
-    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-    # `Conv1D(8, 3)(x)`: the layer's call and the outer call start at the same place, so
-    # the one whose callee is a plain dotted name is the one the analyzer resolved.
-    starts = {}
-    for node, code_range in wrapper.resolve(PositionProvider).items():
-        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)):
-            starts[(code_range.start.line, code_range.start.column)] = node
-    by_node = {}
-    for call, values in edits.by_call.values():
-        node = starts.get((call.line, call.column - 1))
-        if node is None or len(node.args) != len(call.node.args) + len(call.node.keywords):
-            raise SourceError("could not find the call to edit in the source", call.line, call.column)
-        by_node[node] = (call, values)
-    return wrapper.module.visit(_SetKeywords(by_node))
-
-
-class _SetKeywords(cst.CSTTransformer):
-    """Set arguments on calls, keeping each call's formatting and comments."""
-
-    def __init__(self, by_node: dict[cst.Call, tuple[ResolvedCall, dict[str, str]]]) -> None:
-        self.by_node = by_node
-
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if original not in self.by_node:
-            return updated
-        call, values = self.by_node[original]
-        return set_arguments(updated, call, values)
-
-
-def set_arguments(updated: cst.Call, call: ResolvedCall, values: dict[str, str]) -> cst.Call:
-    """Replace the value of each parameter the call passes (by keyword or position); append the rest."""
-    args = list(updated.args)
-    pending = dict(values)
-    for parameter in list(pending):
-        passed = call.bound.arguments.get(parameter)
-        if passed is None:
-            continue
-        args[passed.index] = args[passed.index].with_changes(value=cst.parse_expression(pending.pop(parameter)))
-    if pending:
-        new = [_keyword(name, source) for name, source in pending.items()]
-        args = _append(args, new, updated.whitespace_before_args)
-    return updated.with_changes(args=args)
-
-
-def _keyword(name: str, source: str) -> cst.Arg:
-    no_space = cst.SimpleWhitespace("")
-    return cst.Arg(
-        value=cst.parse_expression(source),
-        keyword=cst.Name(name),
-        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
-    )
-
-
-def _append(args: list[cst.Arg], new: list[cst.Arg], opening: cst.BaseParenthesizableWhitespace) -> list[cst.Arg]:
-    """Append arguments in the call's own style: one per line if it puts one per line."""
-    inline = inline_comma()
-    if not args:
-        return [arg.with_changes(comma=inline) for arg in new[:-1]] + [new[-1]]
-    last = args[-1]
-    separator = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else inline
-    if isinstance(last.comma, cst.Comma):
-        return args[:-1] + _after_trailing_comma(last, new, separator, opening)
-    joined = [last.with_changes(comma=separator)]
-    joined += [arg.with_changes(comma=separator) for arg in new[:-1]]
-    joined.append(new[-1])
-    return args[:-1] + joined
-
-
-def _after_trailing_comma(
-    last: cst.Arg, new: list[cst.Arg], separator: cst.Comma, opening: cst.BaseParenthesizableWhitespace
-) -> list[cst.Arg]:
-    """``f(\n    a,\n    b,  # note\n)``: new arguments go after ``b`` one per line, the comment
-    stays on ``b``'s line, and the trailing comma and closing indentation move to the end."""
-    trailing = last.comma
-    after = trailing.whitespace_after
-    if not isinstance(after, cst.ParenthesizedWhitespace):
-        return [last] + [arg.with_changes(comma=inline_comma()) for arg in new[:-1]] + [new[-1].with_changes(comma=trailing)]
-    # The arguments' indentation: after another argument's comma, or after the opening parenthesis.
-    indent = after.last_line
-    for whitespace in (opening, separator.whitespace_after):
-        if isinstance(whitespace, cst.ParenthesizedWhitespace):
-            indent = whitespace.last_line
-    # `b,  # note` keeps its comment, then continues at the arguments' indentation.
-    kept = trailing.with_changes(whitespace_after=after.with_changes(last_line=indent))
-    plain = trailing.with_changes(
-        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=indent)
-    )
-    closing = trailing.with_changes(
-        whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), last_line=after.last_line)
-    )
-    return [last.with_changes(comma=kept)] + [arg.with_changes(comma=plain) for arg in new[:-1]] + [
-        new[-1].with_changes(comma=closing)
-    ]
-
-
-def inline_comma() -> cst.Comma:
-    return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+def _preferred_quote(source: bytes) -> str:
+    """The quote of the file's first one-line string literal (docstrings and f-strings aside); ``"`` if none."""
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type != tokenize.STRING:
+                continue
+            body = token.string.lstrip("rRbBuUfF")
+            if "f" not in token.string[: -len(body)].lower() and body[:3] not in ('"""', "'''"):
+                return body[0]
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        pass
+    return '"'
 
 
 class FileChangedError(Exception):

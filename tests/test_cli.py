@@ -47,6 +47,8 @@ def test_unparsable_file_is_reported_in_one_line_and_the_rest_is_checked(tmp_pat
 
 
 def test_json_format(tmp_path):
+    # A line length that keeps the pinned call on its line, so the fix is one insertion.
+    write(tmp_path, "pyproject.toml", "[tool.ruff]\nline-length = 120\n")
     flagged = write(tmp_path, "flagged.py", KERAS)
     result = run("conv-lint", "check", "--format", "json", str(flagged))
     records = json.loads(result.stdout)

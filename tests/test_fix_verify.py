@@ -30,6 +30,8 @@ def _fix(*args: str, env: dict | None = None, cwd: Path) -> subprocess.Completed
 def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_reason(tmp_path):
     require_installed(*FRAMEWORKS)
     verified, plain = tmp_path / "verified.py", tmp_path / "plain.py"
+    # Every call stays on its line, so the two files compare line by line.
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 200\n")
     verified.write_text(MODEL)
     plain.write_text(MODEL)
     result = _fix("--verify", "--exit-zero", str(verified), cwd=tmp_path)
@@ -42,7 +44,7 @@ def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_rea
     assert fixed[:sized] + fixed[sized + 1 :] == without[:sized] + without[sized + 1 :]
     assert fixed[sized] == MODEL.splitlines()[sized] != without[sized]  # ... and the unknown-size call none
     assert "padding='valid'" in verified.read_text() and "dimension_numbers=" in verified.read_text()
-    refused = [line for line in result.stdout.splitlines() if "--verify did not confirm the pin" in line]
+    refused = [line for line in result.stderr.splitlines() if "--verify did not confirm the pin" in line]
     assert refused and all(f":{sized + 1}:" in line and "filters is not known statically" in line for line in refused)
 
 
@@ -59,8 +61,8 @@ def test_an_unsafe_pin_that_changes_behaviour_under_the_users_keras_json_is_refu
     assert "data_format='channels_last'" in unverified.stdout  # what a plain unsafe fix would write
 
     result = _fix("--verify", "--unsafe-fixes", str(model), env=env, cwd=tmp_path)
-    assert model.read_text() == source, result.stdout  # nothing written
-    (line,) = [line for line in result.stdout.splitlines() if " CNV004 " in line]
+    assert model.read_text() == source, result.stderr  # nothing written
+    (line,) = [line for line in result.stderr.splitlines() if " CNV004 " in line]
     assert "--verify did not confirm the pin (PIN" in line and "data_format" not in source
 
 

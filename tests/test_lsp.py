@@ -147,6 +147,8 @@ async def test_fix_all_and_fixes_one_by_one_write_what_conv_lint_fix_writes(clie
     # The quick fixes, applied one at a time as a user would, end where `fix` does.
     text, version = MANY_FINDINGS, 1
     while True:
+        # The whole text as it is now: a pin that splits a call over several lines makes it longer.
+        whole_file = types.Range(types.Position(0, 0), types.Position(len(text.splitlines()), 0))
         actions = await code_actions(client, path, whole_file, only=[types.CodeActionKind.QuickFix])
         pins = [action for action in actions if action.title.startswith("Pin ")]
         if not pins:
