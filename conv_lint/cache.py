@@ -47,6 +47,12 @@ def entry_key(data: bytes, frameworks: tuple[str, ...] = ()) -> str:
     return f"{digest}:{','.join(frameworks)}" if frameworks else digest
 
 
+def cache_folder(root: Path, cache_dir: str | None = None) -> Path:
+    """conv-lint's cache folder, shared by every command: ``--cache-dir``, else ``.conv-lint-cache``
+    in ``root`` (the folder of the configuration)."""
+    return Path(cache_dir) if cache_dir else root / FOLDER_NAME
+
+
 def make_folder(folder: Path) -> None:
     """Create conv-lint's cache folder (for check's results and verify's compiled programs),
     which ignores itself in git. Raises OSError when it cannot be made."""

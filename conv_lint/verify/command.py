@@ -144,13 +144,14 @@ def plan_files(
     return checks
 
 
-def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions) -> dict[tuple, str]:
+def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions,
+                 cache_dir: str | None = None, no_cache: bool = False) -> dict[tuple, str]:
     """For ``conv-lint fix --verify``: each pin the fix would write in ``files``, run as written and
     as pinned, in its own framework. Returns the pins that did not give bit-identical outputs, or
     could not be run, with why (keyed by ``fix.pin_key``). Files that do not parse are left out:
-    fixing them reports them."""
-    answers = answer_cache(settings)
-    with Pool(Limits(), compilation_cache(settings), answers) as pool:
+    fixing them reports them. ``cache_dir``, ``no_cache``: fix's options, as verify reads them."""
+    answers = answer_cache(settings, cache_dir, no_cache)
+    with Pool(Limits(), compilation_cache(settings, cache_dir, no_cache), answers) as pool:
         if answers is None or answers.empty:
             pool.start(("tensorflow", "jax"))
         jobs = Jobs()

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conv_lint.cache import FOLDER_NAME, make_folder
+from conv_lint.cache import cache_folder, make_folder
 from conv_lint.config import Settings
 from conv_lint.verify.planning.plan import Job
 from conv_lint.verify.workers.answers import FOLDER as ANSWERS_FOLDER
@@ -322,17 +322,12 @@ class Pool:
         self.close()
 
 
-def cache_folder(settings: Settings, cache_dir: str | None = None) -> Path:
-    """conv-lint's cache folder: ``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``."""
-    return Path(cache_dir) if cache_dir else settings.root / FOLDER_NAME
-
-
 def answer_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> AnswerCache | None:
     """The workers' answers kept in ``verify-answers/`` in conv-lint's cache folder, for the frameworks,
     worker code and host of this run (``answers.Context``); None with ``--no-cache``."""
     if no_cache:
         return None
-    return AnswerCache(cache_folder(settings, cache_dir) / ANSWERS_FOLDER, Context.current(MODULES.values()))
+    return AnswerCache(cache_folder(settings.root, cache_dir) / ANSWERS_FOLDER, Context.current(MODULES.values()))
 
 
 def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
@@ -344,7 +339,7 @@ def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache
     """
     if no_cache:
         return None
-    folder = cache_folder(settings, cache_dir)
+    folder = cache_folder(settings.root, cache_dir)
     try:
         make_folder(folder / "jax")
         make_folder(folder)
