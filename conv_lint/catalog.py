@@ -191,10 +191,14 @@ _KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"),
 
 
 def _keras(
-    leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_CONV, weight: Weight | None = None
+    leaves: str,
+    positional: str,
+    defaults: tuple[Default, ...] = _KERAS_CONV,
+    weight: Weight | None = None,
+    prefixes: tuple[str, ...] = KERAS_LAYERS,
 ) -> ConvAPI:
     return ConvAPI(
-        names=_names(KERAS_LAYERS, leaves),
+        names=_names(prefixes, leaves),
         side=TENSORFLOW,
         positional=_split(positional),
         defaults=defaults,
@@ -205,6 +209,18 @@ def _keras(
         weight=weight,
     )
 
+
+# tf_keras (Keras 2) parts from Keras 3 in two places (checked against tf_keras 2.21): Conv1D's layout
+# is a fixed 'channels_last', not image_data_format(), and Conv3DTranspose takes output_padding
+# before data_format, as the 1D and 2D transposed layers do.
+_KERAS_3_LAYERS = KERAS_LAYERS[:2]
+_TF_KERAS_LAYERS = KERAS_LAYERS[2:]
+_TF_KERAS_CONV1D = (
+    _KERAS_PADDING,
+    Default(LAYOUT, "data_format", "'channels_last'", "channels_last", "channels-last", pin='"channels_last"'),
+    _keras_init("kernel_initializer"),
+    _KERAS_BIAS,
+)
 
 # Keras kernels are (*k, in, out); a transposed conv's are (*k, out, in).
 _KERAS_KERNEL = Weight("kernel", "SIO")
@@ -364,12 +380,24 @@ _KERAS_TRANSPOSE_3D_ARGS = (
 
 APIS: tuple[ConvAPI, ...] = (
     # Keras (also reached as tf.keras and tf_keras).
-    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
+    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL, prefixes=_KERAS_3_LAYERS),
+    _keras("Conv1D Convolution1D", _KERAS_CONV_ARGS, _TF_KERAS_CONV1D, _KERAS_KERNEL, _TF_KERAS_LAYERS),
     _keras("Conv2D Convolution2D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
     _keras("Conv3D Convolution3D", _KERAS_CONV_ARGS, weight=_KERAS_KERNEL),
     _keras("Conv1DTranspose Convolution1DTranspose", _KERAS_TRANSPOSE_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
     _keras("Conv2DTranspose Convolution2DTranspose", _KERAS_TRANSPOSE_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
-    _keras("Conv3DTranspose Convolution3DTranspose", _KERAS_TRANSPOSE_3D_ARGS, weight=_KERAS_TRANSPOSE_KERNEL),
+    _keras(
+        "Conv3DTranspose Convolution3DTranspose",
+        _KERAS_TRANSPOSE_3D_ARGS,
+        weight=_KERAS_TRANSPOSE_KERNEL,
+        prefixes=_KERAS_3_LAYERS,
+    ),
+    _keras(
+        "Conv3DTranspose Convolution3DTranspose",
+        _KERAS_TRANSPOSE_ARGS,
+        weight=_KERAS_TRANSPOSE_KERNEL,
+        prefixes=_TF_KERAS_LAYERS,
+    ),
     _keras(
         "SeparableConv1D SeparableConvolution1D",
         "filters kernel_size strides padding data_format dilation_rate depth_multiplier activation"

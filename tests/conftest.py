@@ -2,9 +2,11 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,11 @@ def update_fixtures(request) -> bool:
 
 
 def run(
-    *args: str, stdin: str | bytes | None = None, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    stdin: str | bytes | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess:
     """Run a real command from the test venv (conv-lint, flake8, python), capturing text output;
     ``env``: variables to set on top of the test's environment."""
@@ -35,7 +41,7 @@ def run(
         stdin = stdin.encode()
     executable = Path(sys.executable).parent / args[0]
     command = [str(executable) if executable.exists() else args[0], *args[1:]]
-    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=300,
+    process = subprocess.run(command, input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=timeout,
                              env={**os.environ, **env} if env else None)
     return subprocess.CompletedProcess(
         process.args, process.returncode, process.stdout.decode(), process.stderr.decode()
@@ -48,6 +54,30 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text))
     return path
+
+
+# One finding in flake8's line format, which `conv-lint check` prints by default.
+FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>[A-Z]+\d+) (?P<message>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+
+def parse_findings(output: str) -> list[Finding]:
+    findings = []
+    for text in output.splitlines():
+        match = FINDING.match(text)
+        assert match, f"not a finding line: {text!r}"
+        findings.append(
+            Finding(match["path"], int(match["line"]), int(match["column"]), match["code"], match["message"])
+        )
+    return findings
 
 
 def require_framework(module: str):

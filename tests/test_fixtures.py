@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, run
+from conftest import FIXTURES, ROOT, parse_findings, run
 
 SELECT = "CNV,CNV901"
 OPT_IN = "CNV901"
@@ -29,31 +27,9 @@ BAD = FIXTURES / "bad" / "does_not_parse.py"
 SEED = FIXTURES / "seed_post"
 DYNAMIC = FIXTURES / "dynamic" / "unresolvable.py"
 
-FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<column>\d+): (?P<code>[A-Z]+\d+) (?P<message>.*)$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    column: int
-    code: str
-    message: str
-
 
 def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
-
-
-def parse(output: str) -> list[Finding]:
-    findings = []
-    for text in output.splitlines():
-        match = FINDING.match(text)
-        assert match, f"not a finding line: {text!r}"
-        findings.append(
-            Finding(match["path"], int(match["line"]), int(match["column"]), match["code"], match["message"])
-        )
-    return findings
 
 
 ALL = sorted(FIXTURES.rglob("*.py"))
@@ -123,20 +99,20 @@ def test_expected_output(path: Path, update_fixtures: bool):
     else:
         assert result.stderr == ""
         assert result.returncode == (1 if result.stdout else 0)
-    for finding in parse(result.stdout):
+    for finding in parse_findings(result.stdout):
         assert finding.path == rel(path)
 
 
 @pytest.mark.parametrize("path", cases(CLEAN))
 def test_clean_file_has_no_findings(path: Path):
     result = check_file(path)
-    assert [f for f in parse(result.stdout) if f.code != OPT_IN] == []
+    assert [f for f in parse_findings(result.stdout) if f.code != OPT_IN] == []
     assert result.stderr == ""
 
 
 @pytest.mark.parametrize("path", cases(FLAGGED_FILES))
 def test_flagged_file_has_findings(path: Path):
-    findings = parse(check_file(path).stdout)
+    findings = parse_findings(check_file(path).stdout)
     assert [f for f in findings if f.code != OPT_IN]
 
 
@@ -148,7 +124,7 @@ def test_seed_post_tensorflow_snippet():
     path = SEED / "snippet1_tensorflow.py"
     source = path.read_text().splitlines()
     (call_line,) = [n for n, text in enumerate(source, start=1) if "tf.keras.layers.Conv1D(" in text]
-    findings = parse(check_file(path).stdout)
+    findings = parse_findings(check_file(path).stdout)
     assert [f.code for f in findings] == ["CNV001", "CNV002", "CNV004"]  # no CNV003: use_bias=False
     column = source[call_line - 1].index("tf.keras.layers.Conv1D(") + 1
     assert {(f.line, f.column) for f in findings} == {(call_line, column)}
@@ -165,7 +141,7 @@ def test_seed_post_jax_snippets_kernel_layout(name: str):
     and passed through a helper, as 3 outputs of width 1: one CNV101 at dimension_numbers."""
     path = SEED / name
     lines = path.read_text().splitlines()
-    findings = parse(check_file(path).stdout)
+    findings = parse_findings(check_file(path).stdout)
     assert not [f for f in findings if f.code.startswith("CNV0")]
     (layout,) = [f for f in findings if f.code == "CNV101"]
     assert (layout.line, layout.column) == next(
@@ -182,7 +158,7 @@ def test_seed_post_jax_snippets_kernel_layout(name: str):
 
 
 def test_dynamic_calls_are_only_reported_by_the_opt_in_code():
-    findings = parse(check_file(DYNAMIC).stdout)
+    findings = parse_findings(check_file(DYNAMIC).stdout)
     assert {f.code for f in findings} == {OPT_IN}
     lines = DYNAMIC.read_text().splitlines()
     flagged = [lines[f.line - 1] for f in findings]

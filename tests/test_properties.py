@@ -24,7 +24,7 @@ SPELLINGS = {
         ("from keras.layers import Conv1D as C", "C"),
     ],
     "keras.layers.SeparableConv2D": [("from keras import layers", "layers.SeparableConv2D")],
-    "keras.layers.Conv3DTranspose": [("import tf_keras", "tf_keras.layers.Conv3DTranspose")],
+    "tf_keras.layers.Conv3DTranspose": [("import tf_keras", "tf_keras.layers.Conv3DTranspose")],
     "flax.linen.Conv": [("import flax.linen as nn", "nn.Conv"), ("from flax import linen", "linen.Conv")],
     "flax.nnx.Conv": [("from flax import nnx", "nnx.Conv")],
     "haiku.Conv2D": [("import haiku as hk", "hk.Conv2D")],
