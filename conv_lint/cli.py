@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError, parse
-from conv_lint.cache import FOLDER_NAME
+from conv_lint.cache import FOLDER_NAME, cache_folder
 from conv_lint.catalog import ALIGN_CHOICES
 from conv_lint.config import FRAMEWORK_NAMES, ConfigError, Settings, load, parse_codes, parse_frameworks, words
 from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, exit_code, finish, print_error
@@ -249,7 +249,7 @@ def _with_findings(sources: list[SourceFile], settings: Settings, options: FixOp
 
 
 def _cache_folder(args: argparse.Namespace, settings: Settings) -> Path | None:
-    return None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
+    return None if args.no_cache else cache_folder(settings.root, args.cache_dir)
 
 
 def _read_each(sources: Iterable[SourceFile], errors: list[str]) -> Iterator[tuple[SourceFile, bytes]]:
@@ -276,7 +276,7 @@ def _verified_pins(
         print_error(missing)
         return None
     files_read = [(source.display, data) for source, data in files]
-    refused = pin_refusals(files_read, settings, options)
+    refused = pin_refusals(files_read, settings, options, args.cache_dir, args.no_cache)
     return replace(options, refused_pins=refused)
 
 
@@ -512,8 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ALIGN_CHOICES,
         help="unsafe: set padding and initializers so each call behaves like this framework's default conv layer",
     )
-    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache")
-    fix.add_argument("--cache-dir", help=f"where check's results cache is (default: {FOLDER_NAME} beside the configuration)")
+    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache (nor, with --verify, the pin checks' answers)")
+    fix.add_argument("--cache-dir", help=f"where check's results cache (and, with --verify, the pin checks' answers) is (default: {FOLDER_NAME} beside the configuration)")
     fix.set_defaults(handler=command_fix)
 
     rules = commands.add_parser("rules", help="list the rules")
@@ -534,8 +534,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--seed", type=int, default=0, help="seed of the probe arrays and initializers (default: 0)")
     verify.add_argument("--timeout", type=float, default=120.0, help="seconds per worker answer, worker start and --exec snippet (default: 120)")
     verify.add_argument("--memory-limit", type=int, default=8192, metavar="MB", help="address space of each worker and snippet (default: 8192; 0: none)")
-    verify.add_argument("--no-cache", action="store_true", help="keep JAX's compiled programs for this run only, in a temporary folder")
-    verify.add_argument("--cache-dir", help=f"where to keep JAX's compiled programs between runs (default: {FOLDER_NAME} beside the configuration)")
+    verify.add_argument("--no-cache", action="store_true", help="compute every answer again and keep nothing (JAX's compiled programs go to a temporary folder)")
+    verify.add_argument("--cache-dir", help=f"where to keep the workers' answers and JAX's compiled programs between runs (default: {FOLDER_NAME} beside the configuration)")
     verify.add_argument("--exec", action="store_true", help="run the files themselves (sandboxed), recording and replaying each conv call")
     verify.set_defaults(handler=command_verify)
 

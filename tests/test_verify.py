@@ -449,14 +449,14 @@ def test_without_tensorflow_or_jax_verify_exits_2_and_check_still_works(tmp_path
                             capture_output=True, text=True, timeout=120)
     assert verify.returncode == 2 and verify.stdout == ""
     assert verify.stderr.splitlines() == [
-        'conv-lint: error: verify runs TensorFlow and JAX, and tensorflow and jax are not installed: pip install "conv-lint[verify]"'
+        'conv-lint: error: verify runs TensorFlow and JAX, and tensorflow and jax are not installed: in a checkout of conv-lint, pip install ".[verify]" (or uv sync)'
     ]
     model = tmp_path / "model.py"
     model.write_text("import keras\nlayer = keras.layers.Conv1D(1, 3)\n")
     fix = subprocess.run([sys.executable, "-S", "-c", command, "fix", "--verify", str(model)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert fix.returncode == 2 and fix.stderr.splitlines() == [
-        'conv-lint: error: fix --verify runs TensorFlow and JAX, and tensorflow and jax are not installed: pip install "conv-lint[verify]"'
+        'conv-lint: error: fix --verify runs TensorFlow and JAX, and tensorflow and jax are not installed: in a checkout of conv-lint, pip install ".[verify]" (or uv sync)'
     ]
     assert model.read_text() == "import keras\nlayer = keras.layers.Conv1D(1, 3)\n"  # nothing written
     check = subprocess.run([sys.executable, "-S", "-c", command, "check", "fixtures/keras", "--no-cache"], cwd=ROOT, env=env,

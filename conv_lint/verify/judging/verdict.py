@@ -52,6 +52,9 @@ class Result:
     pin: Step | None = None
     also: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where the workers' answers behind the verdicts came from: {"from_cache": n, "computed": m,
+    # "computed_at": the oldest kept answer's date or None}; {} when nothing was run.
+    answers: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -70,6 +73,7 @@ class Result:
             "pin": self.pin.as_dict() if self.pin else None,
             "also": [step.as_dict() for step in self.also],
             "notes": self.notes,
+            "answers": self.answers,
         }
 
 
