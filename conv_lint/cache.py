@@ -48,6 +48,12 @@ def entry_key(data: bytes, frameworks: tuple[str, ...] = ()) -> str:
     return f"{digest}:{','.join(frameworks)}" if frameworks else digest
 
 
+def cache_folder(root: Path, cache_dir: str | None = None) -> Path:
+    """conv-lint's cache folder, shared by every command: ``--cache-dir``, else ``.conv-lint-cache``
+    in ``root`` (the folder of the configuration)."""
+    return Path(cache_dir) if cache_dir else root / FOLDER_NAME
+
+
 def make_folder(folder: Path) -> None:
     """Create conv-lint's cache folder (for check's results and verify's compiled programs),
     which ignores itself in git. Raises OSError when it cannot be made."""
@@ -57,19 +63,37 @@ def make_folder(folder: Path) -> None:
         ignore.write_text("# Created by conv-lint.\n*\n")
 
 
+def read_entries(file: Path) -> dict[str, dict]:
+    """A cache file's entries; {} when it is missing, unreadable or not a JSON object (a corrupt
+    cache is ignored, never an error)."""
+    try:
+        entries = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
+
+
+def write_entries(file: Path, entries: dict) -> None:
+    """Replace ``file`` with ``entries`` atomically: written to a temporary file in the same
+    folder and renamed into place, so a concurrent reader sees the old file or the new one,
+    never half of one. Raises OSError (the caller decides what a failed write costs)."""
+    descriptor, temporary = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(entries, handle, separators=(",", ":"))
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 class Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.file = folder / f"{analyzer_fingerprint()}.json"
-        self.entries = self._read()
+        self.entries = read_entries(self.file)
         self.added: dict[str, dict] = {}
 
-    def _read(self) -> dict[str, dict]:
-        try:
-            entries = json.loads(self.file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
 
     def get(self, key: str, path: str) -> Result | None:
         """The cached result for this content (findings, or the error it raised), or None."""
@@ -99,10 +123,6 @@ class Cache:
             for stale in self.folder.glob("*.json"):
                 if stale != self.file:
                     stale.unlink(missing_ok=True)
-            merged = {**self._read(), **self.added}
-            descriptor, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(merged, handle, separators=(",", ":"))
-            os.replace(temporary, self.file)
+            write_entries(self.file, {**read_entries(self.file), **self.added})
         except OSError:
             pass  # a read-only or full disk costs speed, never a result

@@ -207,8 +207,8 @@ def _fix_parser(commands: argparse._SubParsersAction) -> None:
         choices=ALIGN_CHOICES,
         help="unsafe: set padding and initializers so each call behaves like this framework's default conv layer",
     )
-    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache")
-    fix.add_argument("--cache-dir", help=f"where check's results cache is (default: {FOLDER_NAME} beside the configuration)")
+    fix.add_argument("--no-cache", action="store_true", help="neither read nor write check's results cache (nor, with --verify, the pin checks' answers)")
+    fix.add_argument("--cache-dir", help=f"where check's results cache (and, with --verify, the pin checks' answers) is (default: {FOLDER_NAME} beside the configuration)")
     fix.set_defaults(handler=command_fix)
 
 
@@ -238,8 +238,8 @@ def _verify_parser(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("--seed", type=int, default=0, help="seed of the probe arrays and initializers (default: 0)")
     verify.add_argument("--timeout", type=float, default=120.0, help="seconds per worker answer, worker start and --exec snippet (default: 120)")
     verify.add_argument("--memory-limit", type=int, default=8192, metavar="MB", help="address space of each worker and snippet (default: 8192; 0: none)")
-    verify.add_argument("--no-cache", action="store_true", help="keep JAX's compiled programs for this run only, in a temporary folder")
-    verify.add_argument("--cache-dir", help=f"where to keep JAX's compiled programs between runs (default: {FOLDER_NAME} beside the configuration)")
+    verify.add_argument("--no-cache", action="store_true", help="compute every answer again and keep nothing (JAX's compiled programs go to a temporary folder)")
+    verify.add_argument("--cache-dir", help=f"where to keep the workers' answers and JAX's compiled programs between runs (default: {FOLDER_NAME} beside the configuration)")
     verify.add_argument("--exec", action="store_true", help="run the files themselves (sandboxed), recording and replaying each conv call")
     verify.set_defaults(handler=command_verify)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conv_lint.analyzer import Finding, SourceError, parse
 from conv_lint.cli.fix import fix_one, read_each
-from conv_lint.cli.settings import cache_folder, describe_settings, settings_for
+from conv_lint.cli.settings import results_cache_folder, describe_settings, settings_for
 from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_CLEAN, EXIT_ERROR, exit_code, print_error
 from conv_lint.noqa import add_noqa
@@ -28,7 +28,7 @@ def command_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     errors: list[str] = []
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
-    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=cache_folder(args, settings), jobs=args.jobs)
+    options = CheckOptions(use_noqa=not args.disable_noqa, cache_folder=results_cache_folder(args, settings), jobs=args.jobs)
     fix_errors: list[str] = []
     fixed = _fix_before_check(sources, settings, args, fix_errors) if args.fix else None
     findings: list[Finding] = []

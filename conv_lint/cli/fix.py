@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from conv_lint.analyzer import SourceError
-from conv_lint.cli.settings import cache_folder, settings_for
+from conv_lint.cli.settings import results_cache_folder, settings_for
 from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
@@ -32,7 +32,7 @@ def command_fix(args: argparse.Namespace) -> int:
     fixed_findings = changed_files = 0
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
     if not args.align_with:  # --align-with also rewrites calls that have no finding
-        sources = _with_findings(sources, settings, options, cache_folder(args, settings))
+        sources = _with_findings(sources, settings, options, results_cache_folder(args, settings))
     files = read_each(sources, errors)
     if args.verify:
         files = list(files)  # --verify runs every pin before the first file is written
@@ -89,7 +89,7 @@ def _verified_pins(
         print_error(missing)
         return None
     files_read = [(source.display, data) for source, data in files]
-    refused = pin_refusals(files_read, settings, options)
+    refused = pin_refusals(files_read, settings, options, args.cache_dir, args.no_cache)
     return replace(options, refused_pins=refused)
 
 

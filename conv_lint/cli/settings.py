@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from conv_lint.cache import FOLDER_NAME
+from conv_lint.cache import cache_folder
 from conv_lint.config import Settings, load, parse_codes, parse_frameworks, words
 
 
@@ -47,6 +47,6 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def cache_folder(args: argparse.Namespace, settings: Settings) -> Path | None:
+def results_cache_folder(args: argparse.Namespace, settings: Settings) -> Path | None:
     """Where check's results cache is, for check and for fix (which fixes only files check reports)."""
-    return None if args.no_cache else Path(args.cache_dir) if args.cache_dir else settings.root / FOLDER_NAME
+    return None if args.no_cache else cache_folder(settings.root, args.cache_dir)

@@ -20,15 +20,16 @@ from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
 from conv_lint.fix import FixOptions, fix_source, pin_key
 from conv_lint.runner import discover, select_findings
-from conv_lint.verify.judging.verdict import PIN_NONE, PIN_VERIFIED, judge, judge_pin
+from conv_lint.verify.judging.verdict import PIN_NONE, PIN_VERIFIED, Result, judge, judge_pin
 from conv_lint.verify.options import VerifyOptions
 from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.plan import Check, Jobs, Planner
 from conv_lint.verify.planning.values import Evaluator
 from conv_lint.verify.rendering import report
-from conv_lint.verify.workers.pool import Limits, Pool, compilation_cache, missing_frameworks
+from conv_lint.verify.workers.pool import Limits, Pool, answer_cache, compilation_cache, missing_frameworks
 
-INSTALL_HINT = 'pip install "conv-lint[verify]"'
+# conv-lint is not on PyPI (README: Install): the extra is installed from a checkout.
+INSTALL_HINT = 'in a checkout of conv-lint, pip install ".[verify]" (or uv sync)'
 
 
 def missing_frameworks_error(command: str) -> str:
@@ -69,8 +70,10 @@ def run_verify(options: VerifyOptions, settings: Settings) -> int:
         return run_exec(options, settings, limits)
     started = time.perf_counter()
     errors: list[str] = []
-    with Pool(limits, compilation_cache(settings, options.cache_dir, options.no_cache)) as pool:
-        pool.start(("tensorflow", "jax"))  # their imports overlap the analysis below
+    answers = answer_cache(settings, options.cache_dir, options.no_cache)
+    with Pool(limits, compilation_cache(settings, options.cache_dir, options.no_cache), answers) as pool:
+        if answers is None or answers.empty:
+            pool.start(("tensorflow", "jax"))  # nothing kept to answer from: their imports overlap the analysis below
         jobs = Jobs()
         checks = plan_paths(options, settings, Planner(probe, jobs), errors)
         needed = {job.worker for job in jobs.all()}
@@ -78,13 +81,26 @@ def run_verify(options: VerifyOptions, settings: Settings) -> int:
             if name not in needed:
                 worker.kill()
         pool.run(jobs.all())
-        results = [judge(check) for check in checks]
+        results = [judged(check) for check in checks]
         workers = {name: worker for name, worker in pool.workers.items() if name in needed}
+        tally = report.AnswerTally(from_cache=pool.from_cache, computed=pool.computed)
     elapsed = time.perf_counter() - started
-    sys.stdout.write(report.render(results, options.format, workers, probe, elapsed))
+    sys.stdout.write(report.render(results, options.format, workers, probe, elapsed, tally))
     if options.html:
-        Path(options.html).write_text(report.html(results, workers, probe), encoding="utf-8")
+        Path(options.html).write_text(report.html(results, workers, probe, tally), encoding="utf-8")
     return finish(errors, found=any(result.failed for result in results), exit_zero=options.exit_zero)
+
+
+def judged(check: Check) -> Result:
+    """The check's verdicts, with where its answers came from (``Result.answers``)."""
+    result = judge(check)
+    comparisons = [check.divergence, check.fix, check.pin, *check.also]
+    answers = [job.answer for comparison in comparisons if comparison is not None
+               for _, *jobs, _ in comparison.runs for job in jobs if job.answer is not None]
+    kept = sorted(answer.get("computed_at", "") for answer in answers if answer.get("from_cache"))
+    result.answers = {"from_cache": len(kept), "computed": len(answers) - len(kept),
+                      "computed_at": kept[0] if kept else None}
+    return result
 
 
 def plan_paths(options: VerifyOptions, settings: Settings, planner: Planner, errors: list[str]) -> list[Check]:
@@ -128,13 +144,16 @@ def plan_files(
     return checks
 
 
-def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions) -> dict[tuple, str]:
+def pin_refusals(files: list[tuple[str, bytes]], settings: Settings, fix_options: FixOptions,
+                 cache_dir: str | None = None, no_cache: bool = False) -> dict[tuple, str]:
     """For ``conv-lint fix --verify``: each pin the fix would write in ``files``, run as written and
     as pinned, in its own framework. Returns the pins that did not give bit-identical outputs, or
     could not be run, with why (keyed by ``fix.pin_key``). Files that do not parse are left out:
-    fixing them reports them."""
-    with Pool(Limits(), compilation_cache(settings)) as pool:
-        pool.start(("tensorflow", "jax"))
+    fixing them reports them. ``cache_dir``, ``no_cache``: fix's options, as verify reads them."""
+    answers = answer_cache(settings, cache_dir, no_cache)
+    with Pool(Limits(), compilation_cache(settings, cache_dir, no_cache), answers) as pool:
+        if answers is None or answers.empty:
+            pool.start(("tensorflow", "jax"))
         jobs = Jobs()
         checks = plan_files(files, settings, Planner(Probe(), jobs), fix_options, [], pin_only=True)
         pool.run(jobs.all())

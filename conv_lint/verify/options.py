@@ -17,6 +17,6 @@ class VerifyOptions:
     seed: int = 0
     timeout: float = 120.0  # seconds per worker answer, worker start and snippet
     memory_mb: int | None = 8192  # address space of each worker and snippet; None: no limit
-    cache_dir: str | None = None  # where JAX's compiled programs are kept
-    no_cache: bool = False
+    cache_dir: str | None = None  # where the workers' answers and JAX's compiled programs are kept
+    no_cache: bool = False  # compute every answer, keep nothing
     run_files: bool = False  # --exec: run the files themselves instead of each finding's call

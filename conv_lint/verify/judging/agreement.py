@@ -178,3 +178,17 @@ def tolerance(x: Sequence[float], kernel: Sequence[float], kernel_shape: Sequenc
     bound = max((abs(v) for v in x), default=0.0) * max(per_filter, default=0.0)
     bound += max((abs(v) for v in bias or ()), default=0.0)
     return Tolerance(max(terms, 1), bound)
+
+
+def own_weights_tolerance(x: Sequence[float], a: dict, b: dict) -> Tolerance | None:
+    """The bound for two runs of layers that initialized their own weights (the answers carry
+    them): every weight of a side counted in one sum, a bound on any output element's sum
+    whatever the layer's kernel layout. None when a side has no output."""
+    if any("weights" not in answer for answer in (a, b)):
+        return None
+    terms, bound = 1, 0.0
+    for answer in (a, b):
+        values = [abs(v) for weight in answer["weights"].values() for v in weight["values"]]
+        terms = max(terms, len(values))
+        bound = max(bound, max((abs(v) for v in x), default=0.0) * math.fsum(values) + max(values, default=0.0))
+    return Tolerance(terms, bound)

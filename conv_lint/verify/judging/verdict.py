@@ -52,6 +52,9 @@ class Result:
     pin: Step | None = None
     also: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where the workers' answers behind the verdicts came from: {"from_cache": n, "computed": m,
+    # "computed_at": the oldest kept answer's date or None}; {} when nothing was run.
+    answers: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -70,6 +73,7 @@ class Result:
             "pin": self.pin.as_dict() if self.pin else None,
             "also": [step.as_dict() for step in self.also],
             "notes": self.notes,
+            "answers": self.answers,
         }
 
 
@@ -134,6 +138,6 @@ def _series(comparison: RunComparison, outcome: Outcome) -> list[dict]:
 
 def _why_agree(check: Check) -> str:
     """Why two different defaults coincide here, where a reason is known."""
-    if check.finding.spec.hazard == PADDING and all(k == 1 for k in check.conv.effective_kernel):
+    if check.finding.spec is not None and check.finding.spec.hazard == PADDING and all(k == 1 for k in check.conv.effective_kernel):
         return " (a kernel of size 1 needs no padding)"
     return ""

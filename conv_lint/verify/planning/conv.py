@@ -78,6 +78,7 @@ class Call:
     flip: bool = False
     pad: tuple[tuple[int, int], ...] = ()  # explicit zero padding, written as its own step (ZeroPadding1D)
     use_bias: bool = False
+    note: str = ""  # how the run differs where its arguments do not show it ("the kernel laid out 'WIO'")
 
     @property
     def layer(self) -> bool:
@@ -94,7 +95,10 @@ class Call:
         return replace(self, kwargs=tuple(kwargs.items()))
 
     def label(self) -> str:
+        if self.kind == "initializer":  # an initializer drawn by itself: the expression is the call
+            return self.api
         arguments = ", ".join(f"{name}={source}" for name, source in self.kwargs)
         steps = f"zero-pad {[list(pair) for pair in self.pad]}, then " if self.pad else ""
         flipped = " with the kernel reversed" if self.flip else ""
-        return f"{steps}{self.api}({arguments}){flipped}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{steps}{self.api}({arguments}){flipped}{note}"

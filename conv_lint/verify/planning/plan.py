@@ -17,6 +17,7 @@ Every run is a ``Job`` for one worker; identical requests are run once.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 
 from conv_lint.analyzer import Finding
@@ -27,18 +28,21 @@ from conv_lint.catalog import (
     KERNEL_INIT,
     LAYOUT,
     PADDING,
+    TRANSPOSE_KERNEL,
     Contrast,
     contrast_for,
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
+from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
-from conv_lint.verify.planning.families import LAX, Family, family_of
-from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
+from conv_lint.verify.planning.probe import Probe, ProbeArray
+from conv_lint.verify.planning.torch_family import torch_family
 from conv_lint.verify.planning.values import NotStatic
 
-MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE)  # the hazards verify can run
+MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE, TRANSPOSE_KERNEL)  # the hazards verify can run
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
 
 
@@ -83,8 +87,15 @@ class RunComparison:
         if self.mode == "bits":
             _, a, b, _ = self.runs[0]
             return agreement.bitwise(a.answer, b.answer, names)
-        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, tolerance))
+        return agreement.over_lengths([(size, agreement.outputs(a.answer, b.answer, names, self._tolerance(tolerance, a, b)))
                                      for size, a, b, tolerance in self.runs])
+
+    @staticmethod
+    def _tolerance(tolerance, a: Job, b: Job) -> agreement.Tolerance:
+        """A probe's bound, or, for layers that drew their own weights (``tolerance`` the input's values), theirs."""
+        if isinstance(tolerance, agreement.Tolerance):
+            return tolerance
+        return agreement.own_weights_tolerance(tolerance, a.answer, b.answer) or agreement.Tolerance(1, 0.0)
 
 
 @dataclass
@@ -145,6 +156,12 @@ class Planner:
         if finding.code == DYNAMIC_CALL.code:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
             return check
+        if finding.code in kernel_layout.CODES and finding.call is not None and args is not None and not pin_only:
+            return self._guarded(check, lambda: kernel_layout.plan(self, check, *self._read_call(check, args)))
+        if finding.code in padding_ports.CODES and finding.call is not None and args is not None and not pin_only:
+            return self._guarded(check, lambda: padding_ports.plan(self, check, self._read_call(check, args)[1]))
+        if finding.code in initializer_kinds.CODES and not pin_only:
+            return self._guarded(check, lambda: initializer_kinds.plan(self, check, args))
         if finding.spec is None or finding.spec.hazard not in MODELLED or finding.call is None or args is None:
             codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
@@ -158,11 +175,15 @@ class Planner:
     def _plan(self, check: Check, args: dict, pinned: dict | str, pin_only: bool) -> None:
         finding = check.finding
         api, hazard = finding.call.api, finding.spec.hazard
-        family = family_of(api.name)
+        family, variant = self._family(api)
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        if not pin_only:
+        if not pin_only and hazard == TRANSPOSE_KERNEL:
+            variants.plan_transpose_kernel(self, check, args)
+        elif not pin_only and variant:
+            self._variant_checks(check, conv, family)
+        elif not pin_only:
             contrast, other = self._counterpart(api, finding.spec, check)
             omit = frozenset({PADDING if hazard == CONVOLVE_MODE else hazard})
             check.counterpart = other.write(conv, omit)
@@ -179,6 +200,67 @@ class Planner:
             check.pin_note = f"the pinned call cannot be run: {why}"
             return
         check.pin = self.bits("pin", conv, check.native, pinned_call, ("as written", "as pinned by conv-lint fix"))
+
+    @staticmethod
+    def _guarded(check: Check, plan) -> Check:
+        try:
+            plan()
+        except (NotStatic, Unsupported) as why:
+            check.unverifiable = str(why)
+        return check
+
+    @staticmethod
+    def _family(api) -> tuple[Family, bool]:
+        """The family that runs ``api``, and whether it is a transposed, separable or depthwise one."""
+        try:
+            return family_of(api.name), False
+        except Unsupported:
+            torch = torch_family(api)
+            if torch is not None:
+                return torch, False
+            variant = variants.variant_of(api)
+            if variant is None:
+                raise
+            return variant, True
+
+    def _variant_checks(self, check: Check, conv: Conv, family: Family) -> None:
+        """The call as written vs the same call with the other framework's default written in."""
+        spec, native = check.finding.spec, check.native
+        named = contrast_for(check.finding.call.api, spec)
+        if named is None:
+            raise Unsupported("every framework conv-lint knows has the same default")
+        if spec.hazard == LAYOUT:
+            source = family.layout_source(replace(conv, channels_last=named.kind == "channels_last"))
+        else:
+            source = family.align_source(spec.hazard, named.kind)
+        if source is None and spec.hazard in (KERNEL_INIT, BIAS_INIT):
+            # No spelling of it here (PyTorch's bias default): the layer the message names, as for plain layers.
+            contrast, other = self._counterpart(check.finding.call.api, spec, check)
+            check.counterpart = other.write(conv)
+            self._initializer_checks(check, conv, family, other, contrast)
+            return
+        if source is None:
+            raise Unsupported(f"conv-lint has no spelling of {named.api}'s default ({named.value}) for {native.api}")
+        parameter = check.finding.parameter
+        counterpart = check.counterpart = native.with_kwargs(**{parameter: source})
+        names = ("as written", f"with {named.api}'s default")
+        check.notes.append(f"{native.api} is not translated to another framework: the call is run with "
+                           f"{parameter}={source}, {named.api}'s default ({named.value}) in its spelling")
+        check.fix_note = "the call with the other default is the comparison itself: no fix to check across frameworks"
+        if spec.hazard in (KERNEL_INIT, BIAS_INIT):
+            weight = variants.weight_of(parameter) if spec.hazard == KERNEL_INIT else "bias"
+            check.divergence = self.samples("divergence", conv, native, counterpart, weight, names)
+            return
+        check.divergence = self.own_weights("divergence", conv, native, counterpart, names, as_held=spec.hazard == LAYOUT)
+
+    def _read_call(self, check: Check, args: dict) -> tuple[Call, Conv]:
+        """The finding's call as written, and what it computes (input channels filled in from the probe)."""
+        api = check.finding.call.api
+        family, _ = self._family(api)
+        conv = family.read(api, args, self.probe)
+        conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
+        check.native = family.native(api, args, conv)
+        return check.native, conv
 
     def _counterpart(self, api, spec, check: Check) -> tuple[Contrast, Family]:
         """The framework the finding's message contrasts with, or one with the same default that verify runs."""
@@ -273,6 +355,62 @@ class Planner:
             jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), kernel.payload(),
                                                            bias.payload() if bias else None, self.probe.seed, as_held=as_held))
                     for call in (a, b)]
+            runs.append((size, *jobs, tolerance))
+        return RunComparison(title, (a, b), names, "values", runs)
+
+    def on_arrays(self, title: str, a: Call, b: Call, names: tuple[str, str], x: ProbeArray, kernel: ProbeArray,
+                  size: tuple[int, ...]) -> RunComparison:
+        """Two calls on given arrays (a canonical kernel each call transposes into its ``kernel_layout``), no bias."""
+        tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, None)
+        jobs = [self.jobs.add(call.worker, run_request(call, len(size), x.payload(), kernel.payload(), None, self.probe.seed))
+                for call in (a, b)]
+        return RunComparison(title, (a, b), names, "values", [(size, *jobs, tolerance)])
+
+    def initializer_samples(self, title: str, a: Call, b: Call, shape: tuple[int, ...], names: tuple[str, str]) -> RunComparison:
+        """Draws of two initializers by themselves (``Call.api``: the initializer's source) at one kernel shape."""
+        jobs = [self.jobs.add(call.worker, {"op": "sample", "kind": "initializer", "api": call.api, "shape": list(shape),
+                                            "count": self.sample_size, "seed": self.probe.seed})
+                for call in (a, b)]
+        return RunComparison(title, (a, b), names, "samples", [(shape, *jobs, None)])
+
+    def layer_initializer_check(self, check: Check, args: dict | None, compared: tuple[str, str, str]) -> None:
+        """A layer's kernel initializer as written vs the layer ``compared`` names ((family, parameter, source)),
+        and the initializer the finding's message says to write, where it gives one."""
+        finding = check.finding
+        if finding.call is None or args is None:
+            raise Unsupported("the finding is on no conv call verify can read")
+        api = finding.call.api
+        family, _ = self._family(api)
+        conv = family.read(api, args, self.probe)
+        conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
+        native = check.native = family.native(api, args, conv)
+        name, parameter, source = compared
+        other = {"flax": FLAX, "equinox": EQUINOX, "keras": KERAS}[name]
+        counterpart = check.counterpart = other.write(conv)
+        if parameter:
+            counterpart = check.counterpart = counterpart.with_kwargs(**{parameter: source})
+        names = (native.api, counterpart.label() if parameter else counterpart.api)
+        check.divergence = self.samples("divergence", conv, native, counterpart, "kernel", names)
+        if name == "equinox":
+            check.notes.append("PyTorch's conv default, U(±1/sqrt(fan_in)), is drawn by equinox.nn, which draws the same")
+        advice = re.search(r"(?:pass \w+=|write )((?:keras|haiku|flax|jax)\.\S+?\(.*?\))(?: |$)", finding.message)
+        if advice is None or KERNEL_INIT not in family.hazard_params:
+            check.fix_note = "the message names no initializer to write"
+            return
+        aligned = native.with_kwargs(**{family.hazard_params[KERNEL_INIT]: advice.group(1)})
+        check.fix = self.samples("fix", conv, aligned, counterpart, "kernel", names)
+        check.fix_note = "the initializer the message says to write"
+
+    def own_weights(self, title: str, conv: Conv, a: Call, b: Call, names: tuple[str, str], as_held: bool = False) -> RunComparison:
+        """Two calls of one framework on the probe, layers drawing their own weights from the seed
+        (the same weights on both sides), functions given the probe's kernel."""
+        runs = []
+        for size in probes.sizes(conv, self.probe):
+            x, kernel, _ = probes.arrays(conv, self.probe, size)
+            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
+                                                           None, self.probe.seed, as_held=as_held))
+                    for call in (a, b)]
+            tolerance = x.values if a.layer else agreement.tolerance(x.values, kernel.values, kernel.shape, None)
             runs.append((size, *jobs, tolerance))
         return RunComparison(title, (a, b), names, "values", runs)
 

@@ -70,16 +70,17 @@ def input_shape(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[int, .
     return (batch, *size, channels(conv, probe))
 
 
-def _normal(shape: tuple[int, ...], scale: float, *key) -> ProbeArray:
+def normal(shape: tuple[int, ...], scale: float, *key) -> ProbeArray:
+    """Seeded N(0, scale²) values of ``shape``, the same for the same key in every run."""
     rng = random.Random("/".join(map(str, key)))  # a str seed is hashed with SHA-512: stable across runs
     return ProbeArray(shape, tuple(rng.gauss(0.0, scale) for _ in range(math.prod(shape))))
 
 
 def arrays(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[ProbeArray, ProbeArray, ProbeArray | None]:
     """The input, kernel and bias of one probe (the same for both sides of a comparison)."""
-    x = _normal(input_shape(conv, probe, size), 1.0, probe.seed, "input", size)
+    x = normal(input_shape(conv, probe, size), 1.0, probe.seed, "input", size)
     fan_in = math.prod(conv.kernel_size) * channels(conv, probe) // conv.groups
     kernel_shape = (*conv.kernel_size, channels(conv, probe) // conv.groups, conv.filters)
-    kernel = _normal(kernel_shape, 1 / math.sqrt(fan_in), probe.seed, "kernel", kernel_shape)
-    bias = _normal((conv.filters,), 0.5, probe.seed, "bias", conv.filters) if conv.use_bias else None
+    kernel = normal(kernel_shape, 1 / math.sqrt(fan_in), probe.seed, "kernel", kernel_shape)
+    bias = normal((conv.filters,), 0.5, probe.seed, "bias", conv.filters) if conv.use_bias else None
     return x, kernel, bias

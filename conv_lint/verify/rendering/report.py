@@ -6,6 +6,7 @@ import ast
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from conv_lint.verify.judging.verdict import CONFIRMED, NOT_CONFIRMED, UNVERIFIABLE, Result, Step
@@ -16,6 +17,35 @@ from conv_lint.verify.rendering import plot
 def call_source(result: Result) -> str:
     call = result.finding.call
     return ast.unparse(call.node) if call is not None else ""
+
+
+@dataclass(frozen=True)
+class AnswerTally:
+    """How many distinct worker requests a run answered from the answer cache, and how many it computed."""
+
+    from_cache: int = 0
+    computed: int = 0
+
+    def text(self) -> str:
+        return f"answers: {self.from_cache} from cache, {self.computed} computed"
+
+
+def answers_note(answers: dict) -> str:
+    """Where a verdict's answers came from, for a reader: "" when all were computed by this run."""
+    kept, computed = answers.get("from_cache", 0), answers.get("computed", 0)
+    if not kept:
+        return ""
+    when = _date(answers.get("computed_at"))
+    if not computed:
+        return f"from cache, computed {when}"
+    return f"{kept} of {kept + computed} answers from cache (computed {when}), {computed} computed now"
+
+
+def _date(stamp: str | None) -> str:
+    """``2026-12-05T17:40:12Z`` as ``2026-12-05 17:40 UTC``."""
+    if not stamp:
+        return "at an unknown date"
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
 
 
 def workers_summary(workers: dict) -> dict:
@@ -48,16 +78,18 @@ def counts(results: Sequence[Result]) -> dict:
     return {"findings": len(results), "verdicts": dict(tally), "fixes": dict(fixes), "pins": dict(pins)}
 
 
-def render(results: Sequence[Result], output_format: str, workers: dict, probe: Probe, seconds: float) -> str:
+def render(results: Sequence[Result], output_format: str, workers: dict, probe: Probe, seconds: float,
+           answers: AnswerTally = AnswerTally()) -> str:
     if output_format == "json":
         document = {
             "results": [result.as_dict() for result in results],
-            "summary": {**counts(results), "seconds": round(seconds, 2)},
+            "summary": {**counts(results), "answers": {"from_cache": answers.from_cache, "computed": answers.computed},
+                        "seconds": round(seconds, 2)},
             "workers": workers_summary(workers),
             "probe": _probe_summary(probe),
         }
         return json.dumps(document, indent=2) + "\n"
-    return "".join(_text(result) for result in results) + _text_summary(results, workers, seconds)
+    return "".join(_text(result) for result in results) + _text_summary(results, workers, seconds, answers)
 
 
 def _text(result: Result) -> str:
@@ -65,6 +97,8 @@ def _text(result: Result) -> str:
     what = f"{finding.parameter}={finding.default}" if finding.parameter else (finding.default or "")
     lines = [f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.api} {what}".rstrip()]
     lines.append(f"  {result.verdict}: {result.reason}")
+    if answers_note(result.answers):
+        lines.append(f"  answers: {answers_note(result.answers)}")
     if result.divergence is not None:
         lines.append(f"    {result.divergence.calls[0]}  vs  {result.divergence.calls[1]}")
     for step in (result.fix, result.pin):
@@ -76,7 +110,7 @@ def _text(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text_summary(results: Sequence[Result], workers: dict, seconds: float) -> str:
+def _text_summary(results: Sequence[Result], workers: dict, seconds: float, answers: AnswerTally) -> str:
     tally = counts(results)
     verdicts = ", ".join(f"{count} {name}" for name, count in sorted(tally["verdicts"].items()))
     fixes = ", ".join(f"{count} {name}" for name, count in sorted(tally["fixes"].items()))
@@ -88,7 +122,7 @@ def _text_summary(results: Sequence[Result], workers: dict, seconds: float) -> s
     )
     return (
         f"conv-lint verify: {tally['findings']} finding(s): {verdicts or 'none'}; fixes: {fixes or 'none'};"
-        f" pins: {pins or 'none'}; workers: {started or 'none'}; {seconds:.1f} s\n"
+        f" pins: {pins or 'none'}; {answers.text()}; workers: {started or 'none'}; {seconds:.1f} s\n"
     )
 
 
@@ -146,7 +180,7 @@ def _step_html(step: Step | None, label: str) -> str:
     )
 
 
-def html(results: Sequence[Result], workers: dict, probe: Probe) -> str:
+def html(results: Sequence[Result], workers: dict, probe: Probe, answers: AnswerTally = AnswerTally()) -> str:
     tally = counts(results)
     sections = []
     for index, result in enumerate(results):
@@ -159,6 +193,7 @@ def html(results: Sequence[Result], workers: dict, probe: Probe) -> str:
             f"{_badge(result.verdict)}</h3>"
             f"<p>{escape(finding.message)}</p><pre>{escape(call_source(result))}</pre>"
             f"<p><b>{escape(result.verdict)}</b>: {escape(result.reason)}</p>"
+            f"{f'<p><i>answers: {escape(answers_note(result.answers))}</i></p>' if answers_note(result.answers) else ''}"
             f"{_step_html(result.divergence, 'divergence')}{_step_html(result.fix, 'fix')}"
             f"{_step_html(result.pin, 'pin')}{also}"
             f"{f'<ul>{notes}</ul>' if notes else ''}</section>"
@@ -168,7 +203,7 @@ def html(results: Sequence[Result], workers: dict, probe: Probe) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>conv-lint verify</title>'
         f"<style>{_STYLE}</style></head><body><h1>conv-lint verify</h1>"
-        f"<p>{tally['findings']} finding(s): {escape(summary or 'none')}. Verdicts: "
+        f"<p>{tally['findings']} finding(s): {escape(summary or 'none')}; {escape(answers.text())}. Verdicts: "
         f"{_badge(CONFIRMED)} the defaults really diverge, {_badge(NOT_CONFIRMED)} they agree for this configuration, "
         f"{_badge(UNVERIFIABLE)} not run (reason given).</p><details><summary>environment</summary><pre>{environment}</pre>"
         f"</details>{''.join(sections)}</body></html>\n"

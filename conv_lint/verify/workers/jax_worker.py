@@ -35,6 +35,8 @@ def run(request: dict) -> dict:
     x = to_layout(array(request["input"]), request["input_layout"])
     given = request.get("kernel") is not None
     kernel = array(request["kernel"]) if given else None
+    if given and request["kind"] != "function" and request.get("kernel_layout"):  # a layer reading (..., out, in)
+        kernel = to_layout(kernel, request["kernel_layout"], kernel=True)
     bias = array(request["bias"]) if request.get("bias") else None
     key = jax.random.PRNGKey(request.get("seed", 0))
     try:
@@ -142,10 +144,12 @@ def sample(request: dict) -> dict:
     The draws are one vmapped, jitted call, one key each.
     """
     target = evaluate(request["api"])
-    kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
-    x = to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"])
-    param = request["param"]
-    draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, param)
+    if request["kind"] == "initializer":
+        draw, shape = _initializer(target, tuple(request["shape"]))
+    else:
+        kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
+        x = to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"])
+        draw, shape = SAMPLERS[request["kind"]](target, kwargs, x, request["param"])
     draws = draw_count(shape, request["count"])
     keys = _keys(request["seed"], request["count"])[:draws]
     return sample_answer(_drawn_key(request, shape, draws), shape, draws,
@@ -156,6 +160,8 @@ def _drawn_key(request: dict, shape: tuple, draws: int) -> tuple | None:
     """What a Flax layer's draws depend on: the samplers call the initializer the layer holds
     (the expression passed for it, else the signature's default) as ``init(key, shape,
     param_dtype)``. None for Haiku and Equinox, whose draws run the layer's own init."""
+    if request["kind"] == "initializer":
+        return ("initializer", request["api"], tuple(shape), draws, request["seed"])
     if request["kind"] not in ("flax_linen", "flax_nnx"):
         return None
     kwargs = request["kwargs"]
@@ -173,6 +179,17 @@ def _keys(seed: int, count: int) -> np.ndarray:
     and compiled (about 60 ms) for each layer shape.
     """
     return np.asarray(jax.random.split(jax.random.PRNGKey(seed), count))
+
+
+def _initializer(init, shape: tuple):
+    """An initializer by itself: JAX's and Flax's ``init(key, shape, dtype)``, or Haiku's
+    ``init(shape, dtype)``, which draws from ``hk.next_rng_key()`` and so runs in a transform."""
+    if type(init).__module__.split(".")[0] == "haiku":
+        import haiku as hk
+
+        forward = hk.transform(lambda: init(shape, jax.numpy.float32))
+        return (lambda key: forward.apply({}, key)), shape
+    return (lambda key: init(key, shape, jax.numpy.float32)), shape
 
 
 def _sample_flax_linen(target, kwargs, x, param):

@@ -7,6 +7,10 @@ timeout. When a worker crashes (a segfault, the OOM killer), hangs past the time
 out of its memory limit, the request it was on gets that reason as its answer (its checks
 become UNVERIFIABLE), the worker is started again for the rest, and the run goes on; after
 ``MAX_RESTARTS`` the rest of its batch gets the reason instead.
+
+With an ``AnswerCache`` (``workers.answers``), a request answered on an earlier run is answered
+from it, and a worker starts only for the requests it does not hold: a run whose answers are
+all kept starts none. Each answer says where it came from: ``from_cache`` and ``computed_at``.
 """
 
 from __future__ import annotations
@@ -26,11 +30,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conv_lint.cache import FOLDER_NAME, make_folder
+from conv_lint.cache import cache_folder, make_folder
 from conv_lint.config import Settings
 from conv_lint.verify.planning.plan import Job
+from conv_lint.verify.workers.answers import FOLDER as ANSWERS_FOLDER
+from conv_lint.verify.workers.answers import AnswerCache, Context, now
 
-MODULES = {"tensorflow": "conv_lint.verify.workers.tf_worker", "jax": "conv_lint.verify.workers.jax_worker"}
+MODULES = {"tensorflow": "conv_lint.verify.workers.tf_worker", "jax": "conv_lint.verify.workers.jax_worker",
+           "torch": "conv_lint.verify.workers.torch_worker"}
+REQUIRED = ("tensorflow", "jax")  # PyTorch's worker runs only where torch is installed
 MAX_RESTARTS = 2
 STARTUP_MINIMUM = 120.0  # seconds a worker may take to import its framework, whatever --timeout says
 XLA_FAST_COMPILE = (
@@ -52,7 +60,7 @@ class Limits:
 
 def missing_frameworks() -> list[str]:
     """The frameworks verify needs that are not installed (looked up, never imported)."""
-    return [name for name in MODULES if importlib.util.find_spec(name) is None]
+    return [name for name in REQUIRED if importlib.util.find_spec(name) is None]
 
 
 def limit_memory(megabytes: int | None):
@@ -161,11 +169,12 @@ class Worker:
         lines.put(None)  # end of file: the worker exited
 
     def _next(self, timeout: float) -> dict:
-        """The next message; raises queue.Empty after ``timeout``, or EOFError when the worker died."""
+        """The next message as the worker wrote it (``unpack`` reads its arrays); raises
+        queue.Empty after ``timeout``, or EOFError when the worker died."""
         line = self._lines.get(timeout=timeout)
         if line is None:
             raise EOFError
-        return unpack(json.loads(line))
+        return json.loads(line)
 
     def _reason(self, what: str) -> str:
         self.process.wait(timeout=10)
@@ -180,7 +189,7 @@ class Worker:
         if self.startup_seconds is not None:
             return
         try:
-            self.info = self._next(self.limits.startup)
+            self.info = unpack(self._next(self.limits.startup))
         except queue.Empty:
             self.kill()
             raise RuntimeError(f"the {self.framework} worker did not start within {self.limits.startup:g} s") from None
@@ -188,8 +197,9 @@ class Worker:
             raise RuntimeError(self._reason("failed to start")) from None
         self.startup_seconds = time.perf_counter() - self._started
 
-    def run(self, jobs: list[Job]) -> None:
-        """Answer every job; never raises: a failure becomes the answer of the jobs it hits."""
+    def run(self, jobs: list[Job], written: dict[int, dict] | None = None) -> None:
+        """Answer every job; never raises: a failure becomes the answer of the jobs it hits.
+        ``written``: where to put each answer as the worker wrote it, by the job's id()."""
         pending = list(jobs)
         while pending:
             try:
@@ -207,7 +217,10 @@ class Worker:
             while pending:
                 job = pending[0]
                 try:
-                    job.answer = self._next(self.limits.timeout)
+                    message = self._next(self.limits.timeout)
+                    if written is not None:
+                        written[id(job)] = dict(message)
+                    job.answer = {**unpack(message), "from_cache": False, "computed_at": now()}
                     self.busy_ms += job.answer.get("ms", 0.0)
                     self.cpu_ms += job.answer.get("cpu_ms", 0.0)
                     pending.pop(0)
@@ -246,12 +259,16 @@ class Pool:
     """One worker per framework a run needs; ``run`` answers all jobs, in parallel across workers.
 
     ``compilation_cache``: the folder JAX keeps its compiled programs in between runs; None keeps
-    them in a temporary folder for this run only, removed on close.
+    them in a temporary folder for this run only, removed on close. ``answers``: the workers'
+    answers kept between runs (None: every request is computed, and none kept).
     """
 
-    def __init__(self, limits: Limits, compilation_cache: Path | None = None) -> None:
+    def __init__(self, limits: Limits, compilation_cache: Path | None = None, answers: AnswerCache | None = None) -> None:
         self.limits = limits
         self.workers: dict[str, Worker] = {}
+        self.answers = answers
+        self.from_cache = 0  # distinct requests answered from ``answers``, and by a worker
+        self.computed = 0
         self._temporary = tempfile.TemporaryDirectory(prefix="conv-lint-verify-")
         self._cache = str(compilation_cache) if compilation_cache else self._temporary.name
 
@@ -264,15 +281,36 @@ class Pool:
 
     def run(self, jobs: list[Job]) -> None:
         by_worker: dict[str, list[Job]] = {}
+        keys: dict[int, str] = {}
+        environments: dict[str, dict[str, str]] = {}
         for job in jobs:
-            if job.answer is None:
-                by_worker.setdefault(job.worker, []).append(job)
+            if job.answer is not None:
+                continue
+            if self.answers is not None:
+                if job.worker not in environments:
+                    # The environment a worker of this framework gets (its folders aside: the key reads the rest).
+                    environments[job.worker] = worker_environment(job.worker, "", "")
+                keys[id(job)] = key = self.answers.key(job.worker, environments[job.worker], job.request)
+                kept = self.answers.get(key)
+                if kept is not None:
+                    answer, computed = kept
+                    job.answer = {**unpack(answer), "from_cache": True, "computed_at": computed}
+                    self.from_cache += 1
+                    continue
+            by_worker.setdefault(job.worker, []).append(job)
+        self.computed += sum(map(len, by_worker.values()))
         self.start(by_worker)
-        threads = [threading.Thread(target=self.workers[name].run, args=(batch,)) for name, batch in by_worker.items()]
+        written: dict[int, dict] = {}
+        threads = [threading.Thread(target=self.workers[name].run, args=(batch, written)) for name, batch in by_worker.items()]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if self.answers is not None:
+            for job in (job for batch in by_worker.values() for job in batch):
+                if id(job) in written:
+                    self.answers.put(keys[id(job)], written[id(job)], job.answer["computed_at"])
+            self.answers.save()
 
     def close(self) -> None:
         for worker in self.workers.values():
@@ -286,6 +324,14 @@ class Pool:
         self.close()
 
 
+def answer_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> AnswerCache | None:
+    """The workers' answers kept in ``verify-answers/`` in conv-lint's cache folder, for the frameworks,
+    worker code and host of this run (``answers.Context``); None with ``--no-cache``."""
+    if no_cache:
+        return None
+    return AnswerCache(cache_folder(settings.root, cache_dir) / ANSWERS_FOLDER, Context.current(MODULES.values()))
+
+
 def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache: bool = False) -> Path | None:
     """Where the JAX worker keeps compiled programs between runs: ``jax/`` in conv-lint's cache
     folder (``--cache-dir``, else ``.conv-lint-cache`` beside the configuration, as for ``check``).
@@ -295,7 +341,7 @@ def compilation_cache(settings: Settings, cache_dir: str | None = None, no_cache
     """
     if no_cache:
         return None
-    folder = Path(cache_dir) if cache_dir else settings.root / FOLDER_NAME
+    folder = cache_folder(settings.root, cache_dir)
     try:
         make_folder(folder / "jax")
         make_folder(folder)

@@ -107,7 +107,8 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
     x = _pad(x, request, layer=True)
     layer.build(tuple(x.shape))
     if request.get("kernel") is not None:
-        values = [array(request["kernel"])]
+        values = [to_layout(array(request["kernel"]), request.get("kernel_layout") or "", kernel=True)
+                  if request.get("kernel_layout") else array(request["kernel"])]  # a transposed layer's (..., out, in)
         if layer.use_bias:
             values.append(array(request["bias"]))
         layer.set_weights(values)
@@ -118,9 +119,10 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
         if not (is_host_error(error) and getattr(layer, "data_format", None) == "channels_first"):
             raise
         output, ran_as = _channels_last_twin(layer, x), _twin_note(error)
-    weights = {"kernel": layer.kernel.numpy()}
-    if layer.use_bias:
-        weights["bias"] = layer.bias.numpy()
+    # kernel and bias; a separable layer's depthwise_kernel, pointwise_kernel and bias
+    # (Keras 3 names a variable by .path, "conv1d/kernel"; tf_keras by .name, "conv1d/kernel:0")
+    weights = {getattr(variable, "path", variable.name).rsplit("/", 1)[-1].split(":")[0]: variable.numpy()
+               for variable in layer.weights}
     return output, weights, ran_as
 
 
@@ -174,14 +176,19 @@ def sample(request: dict) -> dict:
     cls = evaluate(request["api"])
     layer = cls(**{name: evaluate(source) for name, source in request["kwargs"].items()})
     layer.build(tuple(to_layout(np.zeros(request["input"]["shape"], np.float32), request["input_layout"]).shape))
-    variable = layer.kernel if request["param"] == "kernel" else layer.bias
-    initializer = layer.kernel_initializer if request["param"] == "kernel" else layer.bias_initializer
+    param = request["param"]  # kernel, bias, or a separable or depthwise layer's depthwise_kernel, pointwise_kernel
+    variable = getattr(layer, param, None)
+    if variable is None:  # a depthwise layer keeps its depthwise kernel as .kernel
+        variable = layer.kernel
+    initializer = getattr(layer, INITIALIZERS[param])
     shape = tuple(variable.shape)
     draws = draw_count(shape, request["count"])
     key = _drawn_key(initializer, shape, draws, request["seed"])
     return sample_answer(key, shape, draws, lambda: _draw_all(initializer, shape, draws, request["seed"]))
 
 
+INITIALIZERS = {"kernel": "kernel_initializer", "bias": "bias_initializer", "depthwise_kernel": "depthwise_initializer",
+                "pointwise_kernel": "pointwise_initializer"}
 CONSTANT_INITIALIZERS = (keras.initializers.Zeros, keras.initializers.Ones, keras.initializers.Constant)
 
 
@@ -199,6 +206,8 @@ def _drawn_key(initializer, shape: tuple, draws: int, seed: int) -> tuple | None
 def _draw_all(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
     if type(initializer) in CONSTANT_INITIALIZERS:  # every draw is the same: draw once
         return np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
+    if type(initializer).__module__.startswith("tf_keras."):
+        return _draw_all_keras2(initializer, shape, draws, seed)
     if hasattr(initializer, "seed"):
         initializer.seed = keras.random.SeedGenerator(seed)
 
@@ -212,6 +221,17 @@ def _draw_all(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
         )
 
     return draw_all().numpy()
+
+
+def _draw_all_keras2(initializer, shape: tuple, draws: int, seed: int) -> np.ndarray:
+    """tf_keras (Keras 2) initializers take no SeedGenerator: one initializer per draw, each from
+    the same config with its own int seed (an unseeded one may repeat its numbers in a loop)."""
+    config = initializer.get_config()
+    if "seed" not in config:  # zeros, ones, constant: every draw is the same
+        return np.tile(np.asarray(initializer(shape, dtype="float32")), (draws,) + (1,) * len(shape))
+    kind = type(initializer)
+    return np.stack([np.asarray(kind.from_config({**config, "seed": seed * 1_000_003 + i})(shape, dtype="float32"))
+                     for i in range(draws)])
 
 
 if __name__ == "__main__":
