@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, require_installed, run
-from conv_lint.analyzer import analyze_source, parse
+from conv_lint.analyzer import analyze_source
 from conv_lint.verify.judging.verdict import judge
 from conv_lint.verify.planning.plan import Jobs, Planner
 from conv_lint.verify.planning.probe import Probe
@@ -44,7 +44,7 @@ def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_s
     """The results of verify's checks of every ``code`` finding in ``source`` (``edit``: a change to
     each finding first), one per finding and seed."""
     analysis = analyze_source(source, "<module>")
-    evaluator = Evaluator(analysis, parse(source, "<module>"))
+    evaluator = Evaluator(analysis)
     findings = [f for f in analysis.findings if f.code == code]
     assert findings, [f.code for f in analysis.findings]
     jobs = Jobs()
@@ -210,7 +210,7 @@ def test_cnv105_an_unflipped_kernel_differs_and_transpose_kernel_true_is_what_ke
 def test_cnv105_not_confirmed_for_a_symmetric_kernel(pool):
     """A kernel with one in and one out channel that reads the same backwards: flipping it changes nothing."""
     analysis = analyze_source(TRANSPOSES, "<module>")
-    evaluator = Evaluator(analysis, parse(TRANSPOSES, "<module>"))
+    evaluator = Evaluator(analysis)
     jobs = Jobs()
     checks = [Planner(Probe(seed=seed), jobs).plan(f, evaluator.arguments(f.call), "no pin")
               for seed in range(30) for f in analysis.findings if f.code == "CNV105"]
