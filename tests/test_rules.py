@@ -110,3 +110,19 @@ def test_layout_messages_contrast_the_two_lax_conventions():
 def test_convolve_message_says_the_kernel_is_flipped():
     (finding,) = [f for f in analyze("import jax.numpy as jnp\njnp.convolve(x, k)\n", "x.py") if f.code == "CNV005"]
     assert "mode='full'" in finding.message and "flips the kernel" in finding.message
+
+
+def test_padding_of_a_unit_kernel_is_no_finding_unless_transposed():
+    def padding_lines(source):
+        return [f.line for f in analyze(source, "x.py") if f.code == "CNV001"]
+
+    source = (
+        "import keras\nfrom torch import nn\nK = 1\n"
+        "nn.Conv2d(4, 8, 1, stride=2)\n"  # line 4: 1-sized, any stride: no finding
+        "keras.layers.Conv2D(8, (1, 1), dilation_rate=2)\n"  # 5: dilation keeps a 1-sized kernel 1-sized
+        "nn.Conv1d(4, 8, K)\n"  # 6: K = 1 is read as a literal
+        "nn.Conv2d(4, 8, (1, 3))\n"  # 7: one axis above 1
+        "nn.ConvTranspose2d(4, 8, 1, stride=2)\n"  # 8: a transposed conv's output size follows padding
+        "keras.layers.Conv2D(8, size)\n"  # 9: unknown size
+    )
+    assert padding_lines(source) == [7, 8, 9]

@@ -25,6 +25,8 @@ class DefaultRule(Rule):
             return None
         if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
             return None
+        if default.hazard == PADDING and _unit_kernel(call, context):
+            return None
         contrasts = message_contrasts(api, default, context.frameworks)
         return Flag(call.node, self, self.message(api, default, contrasts), default=default)
 
@@ -52,6 +54,21 @@ class DefaultRule(Rule):
         return "\n".join(rows)
 
 
+def _unit_kernel(call: ResolvedCall, context: ModuleContext) -> bool:
+    """Every spatial size of the kernel is 1 (``kernel_size=1``, ``(1, 1)``): 'same', 'valid' and 0 then
+    pad nothing at any stride or dilation ((k - 1) * d = 0), so the padding default cannot differ.
+    A transposed conv is left out: its output size still depends on the padding mode across frameworks."""
+    api = call.api
+    if api.window is None or api.window.size is None or api.transposed:
+        return False
+    argument = call.bound.arguments.get(api.window.size)
+    if argument is None:
+        return False
+    size = context.values.known(argument.value, call.scope)
+    sizes = size if isinstance(size, tuple) and size else (size,)
+    return all(type(k) is int and k == 1 for k in sizes)
+
+
 def _none_for_none(bound: BoundCall, default: Default) -> bool:
     """``data_format=None`` where the default is None: written out, but still the framework's choice."""
     return default.value == "None" and bound.passes_constant(default.param, None)
@@ -71,7 +88,11 @@ IMPLICIT_PADDING = DefaultRule(
     name="implicit-padding",
     hazard=PADDING,
     summary="Convolution relies on the framework's default padding.",
-    what_it_does="Flags conv layers and ops called without `padding=`, by keyword or by position.",
+    what_it_does=(
+        "Flags conv layers and ops called without `padding=`, by keyword or by position. A kernel whose"
+        " every spatial size is 1 (`kernel_size=1`, `(1, 1)`) is left alone: `'same'`, `'valid'` and `0`"
+        " pad nothing at any stride or dilation. A transposed conv is still flagged."
+    ),
     why=(
         "Each framework pads differently when told nothing: Keras and `tf.nn.convolution` use"
         " `'valid'` (output shorter by `(k-1)*d`), Flax and Haiku use `'SAME'` (output as long as"
@@ -86,6 +107,7 @@ IMPLICIT_PADDING = DefaultRule(
         'import keras\nkeras.layers.Conv1D(8, 3, padding="same")\n',
         'from keras import layers as L\nL.Conv1D(8, 3, 1, "same")\n',
         "import flax.linen as nn\nnn.Conv(4, 3, padding='VALID')\n",
+        "from torch import nn\nnn.Conv2d(4, 8, kernel_size=(1, 1), stride=2, dilation=3)\n",
         "import torch\ntorch.nn.Conv1d(4, 8, 3, 1, 1)\n",
         "class Conv1D:\n    def __init__(self, *a): pass\nConv1D(8, 3)\n",
         "Conv1D(8, 3)\n",
