@@ -28,6 +28,8 @@ def codes(source: str) -> set[str]:
         ("from tensorflow.keras import layers as L", "L.Conv1D(8, 3)", "keras.layers.Conv1D"),
         ("import tensorflow.keras.layers as tfkl", "tfkl.SeparableConv2D(8, 3)", "keras.layers.SeparableConv2D"),
         ("from keras import layers", "layers.Convolution1D(8, 3)", "keras.layers.Conv1D"),
+        ("import tensorflow.compat.v2 as tf", "tf.nn.conv1d(x, w, 1, 'SAME')", "tensorflow.nn.conv1d"),
+        ("import tensorflow as tf", "tf.compat.v2.keras.layers.Conv2D(8, 3)", "keras.layers.Conv2D"),
         ("from keras.layers import Conv3DTranspose as T", "T(8, 3)", "keras.layers.Conv3DTranspose"),
         ("import tf_keras", "tf_keras.layers.DepthwiseConv2D(3)", "keras.layers.DepthwiseConv2D"),
         ("from jax import lax", "lax.conv_general_dilated(x, w, (1,), 'SAME')", "jax.lax.conv_general_dilated"),
