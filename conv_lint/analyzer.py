@@ -258,7 +258,7 @@ def pin_applicability(spec: Default | None, call: ResolvedCall | None) -> str | 
     """Whether the fixer can write this default as it is today (``"safe"``), only when unsafe fixes
     are asked for (``"unsafe"``), or not at all (None): what the catalog and the call say, decided
     where the cache can keep it, so check's summary needs no fixer run (a test compares both)."""
-    if spec is None or call is None or spec.no_pin or spec.pin is None:
+    if spec is None or call is None or spec.no_pin or spec.pin is None or call.pin_differs(spec):
         return None
     if isinstance(spec.pin, tuple) and call.bound.spatial_rank() is None:
         return None
@@ -277,11 +277,18 @@ def _internal_error(node: ast.AST | None, where: str, path: str, error: Exceptio
 
 
 def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> tuple[ConvAPI, str] | None:
+    candidates = _candidates(dotted, scope, resolver, catalog)
+    return candidates[0] if candidates else None
+
+
+def _candidates(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> list[tuple[ConvAPI, str]]:
+    """Each catalog API ``dotted`` may stand for (one per API), with the first name reaching it."""
+    found: dict[int, tuple[ConvAPI, str]] = {}
     for name in resolver.qualified_names(dotted, scope) if dotted else ():
         api = catalog.lookup(name)
         if api is not None:
-            return api, name
-    return None
+            found.setdefault(id(api), (api, name))
+    return list(found.values())
 
 
 def _indirect_api(call: ast.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
@@ -308,13 +315,14 @@ def _resolve_call(
     callee = dotted_name(node.func)
     if callee is None:
         return []
-    found = _lookup(callee, scope, resolver, catalog)
-    if found is None:
+    candidates = _candidates(callee, scope, resolver, catalog)
+    if not candidates:
         indirect = _indirect_api(node, scope, resolver, catalog)
         return [_Hit.of(DYNAMIC_CALL.check_unbound(node, indirect), indirect)] if indirect else []
-    api, qualified_name = found
+    (api, qualified_name), others = candidates[0], candidates[1:]
     bound = bind_arguments(api, node)
-    if bound.dynamic:
+    alternatives = tuple(bind_arguments(other, node) for other, _ in others)
+    if bound.dynamic or any(alternative.dynamic for alternative in alternatives):
         return [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
-    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node)))
+    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node), alternatives))
     return []

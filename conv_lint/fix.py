@@ -263,6 +263,8 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
     spec = finding.spec
     if spec.no_pin:
         raise _Unwritable(spec.no_pin)
+    if finding.call.pin_differs(spec):
+        raise _Unwritable(finding.call.pin_differs(spec))
     if spec.unsafe and not (options.unsafe or options.align_with):
         raise _Unwritable(f"unsafe: {spec.unsafe} (--unsafe-fixes writes it)")
     pin = spec.pin

@@ -34,6 +34,13 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class Alternatives:
+    """``name = a.B if flag else a.C``: the name stands for either, decided at run time."""
+
+    aliases: tuple[Alias, ...]
+
+
+@dataclass(frozen=True)
 class Write:
     """One binding of a name, in source order, for following values (``conv_lint.dataflow``).
 
@@ -52,7 +59,7 @@ class Scope:
     # What opens the scope: the module, a def, lambda, class or comprehension.
     node: ast.AST | None = None
     is_class: bool = False
-    # name -> what binds it: a qualified name (str) from an import, an Alias, or LOCAL.
+    # name -> what binds it: a qualified name (str) from an import, an Alias (or Alternatives), or LOCAL.
     # None records `x = None`, the usual fallback of an optional import: it hides nothing.
     bindings: dict[str, list[str | Alias | None]] = field(default_factory=dict)
     writes: dict[str, list[Write]] = field(default_factory=dict)
@@ -294,6 +301,11 @@ def _alias_value(value: ast.expr) -> Alias | str | None:
     """
     if is_constant(value, None):
         return None
+    if isinstance(value, ast.IfExp):
+        branches = (_alias_value(value.body), _alias_value(value.orelse))
+        if not all(isinstance(branch, (Alias, Alternatives)) for branch in branches):
+            return LOCAL
+        return Alternatives(tuple(a for b in branches for a in (b.aliases if isinstance(b, Alternatives) else (b,))))
     dotted = dotted_name(value)
     return Alias(dotted) if dotted is not None else LOCAL
 
@@ -330,7 +342,9 @@ class Resolver:
             candidates.append(f"{module}.{name}")
         return tuple(candidates)
 
-    def _from_bindings(self, bound: Sequence[str | Alias], scope: Scope, seen: frozenset) -> tuple[str, ...]:
+    def _from_bindings(
+        self, bound: Sequence[str | Alias | Alternatives], scope: Scope, seen: frozenset
+    ) -> tuple[str, ...]:
         # A name the module also binds to something opaque (its own `class Conv1D`,
         # `Conv1D = make_layer()`) is not a framework object, whatever else it imports.
         if any(value == LOCAL for value in bound):
@@ -340,10 +354,11 @@ class Resolver:
             if isinstance(value, str):
                 results.append(value)
                 continue
-            aliased = self._resolve_dotted(value.dotted, scope, seen)
-            if not aliased:  # `Conv1D = make_layer`: an alias of something we cannot see
-                return ()
-            results.extend(aliased)
+            for alias in value.aliases if isinstance(value, Alternatives) else (value,):
+                aliased = self._resolve_dotted(alias.dotted, scope, seen)
+                if not aliased:  # `Conv1D = make_layer`: an alias of something we cannot see
+                    return ()
+                results.extend(aliased)
         return tuple(dict.fromkeys(results))
 
 

@@ -258,3 +258,28 @@ def test_arguments_are_found_by_keyword_or_position_and_pointed_at():
     assert slot_argument(starred, Slot(1, "shape")) is None  # after *args, positions are unknown
     keyword = argument_node(call, Argument(call.keywords[0].value, 2))
     assert isinstance(keyword, ast.keyword) and keyword.col_offset == len("f(key, (3, 1, 1), ")
+
+
+def test_a_conditional_alias_reports_only_what_every_candidate_relies_on():
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        import flax.linen as nn
+        def f(flag, make):
+            a = tf.keras.layers.SeparableConv2D if flag else tf.keras.layers.Conv2D
+            a(8, 1, padding="same", kernel_initializer="he_normal", data_format="channels_last")
+            b = tf.keras.layers.Conv2D if flag else make
+            b(8, 3)
+            if flag:
+                c = nn.Conv
+            else:
+                c = tf.keras.layers.Conv2D
+            c(8, (3, 3))
+        """
+    )
+    findings = analyze(source, "x.py")
+    # Line 5: only the bias initializer (Conv2D gets its kernel initializer; no CNV001 on a 1-sized kernel).
+    assert [(f.line, f.code) for f in findings] == [(5, "CNV003"), (12, "CNV001"), (12, "CNV002"), (12, "CNV003")]
+    assert "the callee a may be keras.layers.SeparableConv2D or keras.layers.Conv2D" in findings[0].message
+    assert findings[0].applicability == "safe"  # both default to 'zeros': the pin holds for either
+    assert findings[1].applicability is None  # Flax 'SAME' vs Keras 'valid': no pin fits both

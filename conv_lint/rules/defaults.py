@@ -20,15 +20,21 @@ class DefaultRule(Rule):
     """A rule about one catalog hazard: flags each call that leaves a default of it to the framework."""
 
     def check_default(self, call: ResolvedCall, default: Default, context: ModuleContext) -> Flag | None:
-        bound, api = call.bound, call.api
-        if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
+        api = call.api
+        if not _relies_on(call.bound, default, call, context):
             return None
-        if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
-            return None
-        if default.hazard == PADDING and _unit_kernel(call, context):
+        # A callee that may be several APIs: only what every one of them leaves to its default.
+        if not all(
+            any(_relies_on(other, d, call, context) for d in other.api.defaults if d.hazard == default.hazard)
+            for other in call.alternatives
+        ):
             return None
         contrasts = message_contrasts(api, default, context.frameworks)
-        return Flag(call.node, self, self.message(api, default, contrasts), default=default)
+        message = self.message(api, default, contrasts)
+        if call.alternatives:
+            names = " or ".join(dict.fromkeys(b.api.name for b in (call.bound, *call.alternatives)))
+            message += f" (the callee {call.callee} may be {names}; each relies on its default)"
+        return Flag(call.node, self, message, default=default)
 
     def message(self, api: ConvAPI, default: Default, contrasts: MessageContrasts | None) -> str:
         if default.param is None:
@@ -54,14 +60,24 @@ class DefaultRule(Rule):
         return "\n".join(rows)
 
 
-def _unit_kernel(call: ResolvedCall, context: ModuleContext) -> bool:
+def _relies_on(bound: BoundCall, default: Default, call: ResolvedCall, context: ModuleContext) -> bool:
+    """Whether ``bound`` leaves ``default`` to its framework (passing None where None is the default counts)."""
+    api = bound.api
+    if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
+        return False
+    if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
+        return False
+    return not (default.hazard == PADDING and _unit_kernel(bound, call, context))
+
+
+def _unit_kernel(bound: BoundCall, call: ResolvedCall, context: ModuleContext) -> bool:
     """Every spatial size of the kernel is 1 (``kernel_size=1``, ``(1, 1)``): 'same', 'valid' and 0 then
     pad nothing at any stride or dilation ((k - 1) * d = 0), so the padding default cannot differ.
     A transposed conv is left out: its output size still depends on the padding mode across frameworks."""
-    api = call.api
+    api = bound.api
     if api.window is None or api.window.size is None or api.transposed:
         return False
-    argument = call.bound.arguments.get(api.window.size)
+    argument = bound.arguments.get(api.window.size)
     if argument is None:
         return False
     size = context.values.known(argument.value, call.scope)
