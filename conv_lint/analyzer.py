@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from conv_lint.binding import ResolvedCall, bind_arguments
 from conv_lint.catalog import CATALOG, Catalog, ConvAPI, Default
 from conv_lint.dataflow import Values
-from conv_lint.resolve import ModuleNames, Resolver, Scope, dotted_name
+from conv_lint.resolve import ModuleNames, ReachingDefinitions, Resolver, Scope, dotted_name
 from conv_lint.rules import CALL_RULES, DYNAMIC_CALL, INTERNAL_ERROR, MODULE_RULES, RULES_BY_HAZARD, Flag, ModuleContext
 
 PARTIAL = "functools.partial"
@@ -142,15 +142,16 @@ def analyze_module(
         names = ModuleNames()
         hits.append(_internal_error(module.body[0] if module.body else None, "name resolution", path, error))
     resolver = Resolver(names)
+    values = Values(names, resolver)
     for node, scope in names.calls:
         try:
-            hits.extend(_resolve_call(node, scope, resolver, catalog, calls, columns))
+            hits.extend(_resolve_call(node, scope, resolver, catalog, calls, columns, values.definitions))
         except RecursionError:
             raise SourceError("cannot analyze: too deeply nested") from None
         except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
             hits.append(_internal_error(node, "call resolution", path, error))
     if calls:
-        context = ModuleContext(names, Values(names, resolver), {call.api.provider for call in calls}, columns.line, frameworks)
+        context = ModuleContext(names, values, {call.api.provider for call in calls}, columns.line, frameworks)
         hits.extend(_rule_hits(calls, context, path))
     findings = sorted(
         (hit.finding(path, columns, hit.node) for hit in hits),
@@ -310,19 +311,46 @@ def _resolve_call(
     catalog: Catalog,
     calls: list[ResolvedCall],
     columns: _CharacterColumns,
+    definitions: ReachingDefinitions,
 ) -> list[_Hit]:
     """Resolve and bind one call: a conv call joins ``calls``; one whose arguments cannot be bound is CNV901."""
     callee = dotted_name(node.func)
     if callee is None:
         return []
     candidates = _candidates(callee, scope, resolver, catalog)
+    partial = None
+    if not candidates:
+        found = _partial_of(node, scope, resolver, definitions)
+        if found is not None:
+            partial, partial_scope = found
+            candidates = _candidates(dotted_name(partial.args[0]), partial_scope, resolver, catalog)
     if not candidates:
         indirect = _indirect_api(node, scope, resolver, catalog)
         return [_Hit.of(DYNAMIC_CALL.check_unbound(node, indirect), indirect)] if indirect else []
+    if partial is not None:
+        # functools.partial puts its own arguments first; the call's keywords override the partial's.
+        merged = ast.Call(node.func, [*partial.args[1:], *node.args], [*partial.keywords, *node.keywords])
+        node = ast.copy_location(merged, node)
     (api, qualified_name), others = candidates[0], candidates[1:]
     bound = bind_arguments(api, node)
     alternatives = tuple(bind_arguments(other, node) for other, _ in others)
     if bound.dynamic or any(alternative.dynamic for alternative in alternatives):
-        return [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
-    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node), alternatives))
+        return [] if partial is not None else [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
+    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node), alternatives, partial))
     return []
+
+
+def _partial_of(
+    node: ast.Call, scope: Scope, resolver: Resolver, definitions: ReachingDefinitions
+) -> tuple[ast.Call, Scope] | None:
+    """The ``functools.partial(API, ...)`` call a callee name holds where it is called, and its scope."""
+    if not isinstance(node.func, ast.Name):
+        return None
+    reaching = definitions.reaching_write(node.func, scope)
+    value = reaching[0].value if reaching else None
+    if not (isinstance(value, ast.Call) and value.args and not isinstance(value.args[0], ast.Starred)):
+        return None
+    function = dotted_name(value.func)
+    if function is None or PARTIAL not in resolver.qualified_names(function, reaching[1]):
+        return None
+    return value, reaching[1]

@@ -105,6 +105,9 @@ class ResolvedCall:
     # The other APIs the callee may be (`layer = Conv2DTranspose if up else Conv2D`), each bound to
     # the same arguments: a default is reported only when every one of them relies on it.
     alternatives: tuple[BoundCall, ...] = ()
+    # `conv = functools.partial(API, ...)` when the callee is such a name: ``node`` is then the call with
+    # the partial's arguments first (at the call's position), and ``partial`` the functools.partial call.
+    partial: ast.Call | None = None
 
     @property
     def api(self) -> ConvAPI:

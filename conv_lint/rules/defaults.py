@@ -34,6 +34,8 @@ class DefaultRule(Rule):
         if call.alternatives:
             names = " or ".join(dict.fromkeys(b.api.name for b in (call.bound, *call.alternatives)))
             message += f" (the callee {call.callee} may be {names}; each relies on its default)"
+        if call.partial is not None:
+            message += f" (through the functools.partial of line {call.partial.lineno}: its arguments and the call's together)"
         return Flag(call.node, self, message, default=default)
 
     def message(self, api: ConvAPI, default: Default, contrasts: MessageContrasts | None) -> str:
