@@ -176,7 +176,7 @@ class ModuleNames(ast.NodeVisitor):
         self._in_new_scope(node, [node.body], node.args)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._bind_name(node.name, LOCAL, node)
+        self._bind_name(node.name, _subclass_value(node), node)
         for outer in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(outer)
         self._in_new_scope(node, node.body, None, is_class=True)
@@ -292,6 +292,23 @@ class ModuleNames(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.calls.append((node, self.scope))
         self.generic_visit(node)
+
+
+# Methods whose definition changes how a class is constructed (or what its fields default to).
+_CONSTRUCTION = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__call__"})
+
+
+def _subclass_value(node: ast.ClassDef) -> Alias | str:
+    """``class StdConv(nn.Conv)`` with methods only and none of them a constructor: its calls are calls of
+    the base (same arguments, same defaults), so the name aliases it. Anything else is the file's own class."""
+    base = dotted_name(node.bases[0]) if len(node.bases) == 1 and not node.keywords else None
+    body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) else node.body  # the docstring
+    keeps_constructor = all(
+        isinstance(statement, ast.Pass)
+        or (isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name not in _CONSTRUCTION)
+        for statement in body
+    )
+    return Alias(base) if base is not None and keeps_constructor else LOCAL
 
 
 def _alias_value(value: ast.expr) -> Alias | str | None:

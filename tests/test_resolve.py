@@ -283,3 +283,23 @@ def test_a_conditional_alias_reports_only_what_every_candidate_relies_on():
     assert "the callee a may be keras.layers.SeparableConv2D or keras.layers.Conv2D" in findings[0].message
     assert findings[0].applicability == "safe"  # both default to 'zeros': the pin holds for either
     assert findings[1].applicability is None  # Flax 'SAME' vs Keras 'valid': no pin fits both
+
+
+def test_a_subclass_that_keeps_the_constructor_is_called_as_its_base():
+    source = """\
+        from torch import nn
+        class Safe(nn.Conv2d):
+            '''Splits the input.'''
+            def forward(self, x):
+                return super().forward(x)
+        class Own(nn.Conv2d):
+            def __init__(self, c):
+                super().__init__(c, c, 3, padding=1)
+        class Field(nn.Conv2d):
+            padding_mode = "reflect"
+        Safe(3, 8, 3)
+        Own(3)
+        Field(3, 8, 3)
+        """
+    assert apis(source) == ["torch.nn.Conv2d"]
+    assert {f.line for f in analyze(textwrap.dedent(source), "x.py")} == {11}
