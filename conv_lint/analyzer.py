@@ -285,7 +285,14 @@ def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catal
 def _candidates(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> list[tuple[ConvAPI, str]]:
     """Each catalog API ``dotted`` may stand for (one per API), with the first name reaching it."""
     found: dict[int, tuple[ConvAPI, str]] = {}
-    for name in resolver.qualified_names(dotted, scope) if dotted else ():
+    names = resolver.qualified_names(dotted, scope) if dotted else ()
+    owner, _, field_name = (dotted or "").partition(".")
+    if not names and owner == "self" and field_name.isidentifier():
+        # `self.conv(...)` in a method of a class declaring `conv: ModuleDef = nn.Conv` (a Flax field).
+        fields = scope.parent if scope.parent is not None and scope.parent.is_class else None
+        if fields is not None and field_name in fields.bindings:
+            names = resolver.qualified_names(field_name, fields)
+    for name in names:
         api = catalog.lookup(name)
         if api is not None:
             found.setdefault(id(api), (api, name))
@@ -315,6 +322,8 @@ def _resolve_call(
 ) -> list[_Hit]:
     """Resolve and bind one call: a conv call joins ``calls``; one whose arguments cannot be bound is CNV901."""
     callee = dotted_name(node.func)
+    if callee is None and isinstance(node.func, ast.Call) and _partial_of(node, scope, resolver, None):
+        callee = dotted_name(node.func.func)  # functools.partial(API, ...)(...)
     if callee is None:
         return []
     candidates = _candidates(callee, scope, resolver, catalog)
@@ -341,16 +350,19 @@ def _resolve_call(
 
 
 def _partial_of(
-    node: ast.Call, scope: Scope, resolver: Resolver, definitions: ReachingDefinitions
+    node: ast.Call, scope: Scope, resolver: Resolver, definitions: ReachingDefinitions | None
 ) -> tuple[ast.Call, Scope] | None:
     """The ``functools.partial(API, ...)`` call a callee name holds where it is called, and its scope."""
-    if not isinstance(node.func, ast.Name):
+    if isinstance(node.func, ast.Call):
+        value, owner = node.func, scope
+    elif isinstance(node.func, ast.Name) and definitions is not None:
+        reaching = definitions.reaching_write(node.func, scope)
+        value, owner = (reaching[0].value, reaching[1]) if reaching else (None, scope)
+    else:
         return None
-    reaching = definitions.reaching_write(node.func, scope)
-    value = reaching[0].value if reaching else None
     if not (isinstance(value, ast.Call) and value.args and not isinstance(value.args[0], ast.Starred)):
         return None
     function = dotted_name(value.func)
-    if function is None or PARTIAL not in resolver.qualified_names(function, reaching[1]):
+    if function is None or PARTIAL not in resolver.qualified_names(function, owner):
         return None
-    return value, reaching[1]
+    return value, owner

@@ -303,3 +303,21 @@ def test_a_subclass_that_keeps_the_constructor_is_called_as_its_base():
         """
     assert apis(source) == ["torch.nn.Conv2d"]
     assert {f.line for f in analyze(textwrap.dedent(source), "x.py")} == {11}
+
+
+def test_a_class_field_holding_a_conv_api_resolves_through_self():
+    source = """\
+        import functools
+        import flax.linen as nn
+        conv = None
+        class Block(nn.Module):
+            conv: object = nn.Conv
+            def __call__(self, x):
+                a = self.conv(8, (3, 3), padding="SAME", kernel_init=k, bias_init=b)(x)
+                b = functools.partial(self.conv, padding="SAME")(8, (3, 3), kernel_init=k, use_bias=False)(a)
+                return self.norm(b)
+        def outside(self):
+            return self.conv(8, (3, 3))  # not a method of Block: nothing known
+        """
+    assert {(f.line, f.code) for f in analyze(textwrap.dedent(source), "x.py") if not f.code.startswith("CNV9")} == set()
+    assert apis(source.replace('padding="SAME")(8', ")(8")) == ["flax.linen.Conv"]
