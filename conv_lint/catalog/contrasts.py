@@ -56,7 +56,7 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
 @dataclass(frozen=True)
 class MessageContrasts:
     """What a message says of other frameworks: the defaults that differ from the call's or,
-    when no target framework's does, those that agree (so the message can say so)."""
+    when no target framework's does, those that agree (then there is nothing to report)."""
 
     differ: tuple[Contrast, ...] = ()
     agree: tuple[Contrast, ...] = ()
@@ -68,8 +68,8 @@ def message_contrasts(api: ConvAPI, default: Default, frameworks: tuple[str, ...
     Without target frameworks, the one ``contrast_for`` prefers. With them, one contrast per
     listed framework whose default differs (Keras with ``jax, torch`` names Flax and PyTorch),
     and never a framework outside the list; if none of them differs, the listed frameworks on
-    the other side that agree, since "the same in PyTorch" is what a team porting to PyTorch
-    needs to know about this default. Nothing when the catalog knows no listed framework's default.
+    the other side that agree: a default every compared framework shares is no finding.
+    Nothing when the catalog knows no listed framework's default.
     """
     if not frameworks:
         contrast = contrast_for(api, default)

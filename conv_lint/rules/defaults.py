@@ -30,6 +30,8 @@ class DefaultRule(Rule):
         ):
             return None
         contrasts = message_contrasts(api, default, context.frameworks)
+        if contrasts.agree and not contrasts.differ:
+            return None  # every compared framework has the same default: nothing changes in the port
         message = self.message(api, default, contrasts)
         if call.alternatives:
             names = " or ".join(dict.fromkeys(b.api.name for b in (call.bound, *call.alternatives)))
@@ -94,11 +96,9 @@ def _none_for_none(bound: BoundCall, default: Default) -> bool:
 
 def _others(contrasts: MessageContrasts | None, verb: str) -> str:
     """The second half of a message: what the compared frameworks do (``; flax.linen.Conv defaults to 'SAME'``)."""
-    named = contrasts and (contrasts.differ or contrasts.agree)
-    if not named:
+    if not (contrasts and contrasts.differ):
         return ""
-    too = "" if contrasts.differ else " too"
-    return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in named) + too
+    return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in contrasts.differ)
 
 
 IMPLICIT_PADDING = DefaultRule(
