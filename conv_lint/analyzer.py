@@ -16,7 +16,7 @@ import ast
 import io
 import tokenize
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conv_lint.binding import ResolvedCall, bind_arguments
 from conv_lint.catalog import CATALOG, Catalog, ConvAPI, Default
@@ -157,7 +157,22 @@ def analyze_module(
         (hit.finding(path, columns, hit.node) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
     )
+    findings = [
+        replace(f, applicability=None) if f.applicability and partial_calls_differ(f, calls, findings) else f
+        for f in findings
+    ]
     return Analysis(resolver, calls, findings)
+
+
+def partial_calls_differ(finding: Finding, calls: list[ResolvedCall], findings: list[Finding]) -> bool:
+    """Whether ``finding``'s call goes through a functools.partial whose other calls do not all rely on
+    the same default: then no pin in the partial holds for every call (``fix`` leaves it)."""
+    partial = finding.call.partial if finding.call else None
+    if partial is None:
+        return False
+    through = {id(call.node) for call in calls if call.partial is partial}
+    relying = {id(f.call.node) for f in findings if f.call and f.call.partial is partial and f.spec == finding.spec}
+    return through != relying
 
 
 def _rule_hits(calls: list[ResolvedCall], context: ModuleContext, path: str) -> list[_Hit]:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
+from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse, partial_calls_differ
 from conv_lint.binding import BoundCall
 from conv_lint.call_edit import CallEdit, split_lines, write_arguments
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
@@ -285,11 +285,7 @@ def _pin_target(finding: Finding, analysis: Analysis) -> ResolvedCall:
     call, param = finding.call, finding.spec.param
     if call.partial is None:
         return call
-    through = {id(other.node) for other in analysis.calls if other.partial is call.partial}
-    relying = {
-        id(f.call.node) for f in analysis.findings if f.call and f.call.partial is call.partial and f.spec == finding.spec
-    }
-    if through != relying:
+    if partial_calls_differ(finding, analysis.calls, analysis.findings):
         raise _Unwritable(
             f"the functools.partial of line {call.partial.lineno} has calls that set {param} and calls that do not:"
             f" pass {param}= where each call means it"
