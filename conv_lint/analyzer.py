@@ -16,12 +16,12 @@ import ast
 import io
 import tokenize
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conv_lint.binding import ResolvedCall, bind_arguments
 from conv_lint.catalog import CATALOG, Catalog, ConvAPI, Default
 from conv_lint.dataflow import Values
-from conv_lint.resolve import ModuleNames, Resolver, Scope, dotted_name
+from conv_lint.resolve import ModuleNames, ReachingDefinitions, Resolver, Scope, dotted_name
 from conv_lint.rules import CALL_RULES, DYNAMIC_CALL, INTERNAL_ERROR, MODULE_RULES, RULES_BY_HAZARD, Flag, ModuleContext
 
 PARTIAL = "functools.partial"
@@ -142,21 +142,37 @@ def analyze_module(
         names = ModuleNames()
         hits.append(_internal_error(module.body[0] if module.body else None, "name resolution", path, error))
     resolver = Resolver(names)
+    values = Values(names, resolver)
     for node, scope in names.calls:
         try:
-            hits.extend(_resolve_call(node, scope, resolver, catalog, calls, columns))
+            hits.extend(_resolve_call(node, scope, resolver, catalog, calls, columns, values.definitions))
         except RecursionError:
             raise SourceError("cannot analyze: too deeply nested") from None
         except Exception as error:  # a bug in conv-lint: say so, and go on with the next call
             hits.append(_internal_error(node, "call resolution", path, error))
     if calls:
-        context = ModuleContext(names, Values(names, resolver), {call.api.provider for call in calls}, columns.line, frameworks)
+        context = ModuleContext(names, values, {call.api.provider for call in calls}, columns.line, frameworks)
         hits.extend(_rule_hits(calls, context, path))
     findings = sorted(
         (hit.finding(path, columns, hit.node) for hit in hits),
         key=lambda f: (f.line, f.column, f.code),
     )
+    findings = [
+        replace(f, applicability=None) if f.applicability and partial_calls_differ(f, calls, findings) else f
+        for f in findings
+    ]
     return Analysis(resolver, calls, findings)
+
+
+def partial_calls_differ(finding: Finding, calls: list[ResolvedCall], findings: list[Finding]) -> bool:
+    """Whether ``finding``'s call goes through a functools.partial whose other calls do not all rely on
+    the same default: then no pin in the partial holds for every call (``fix`` leaves it)."""
+    partial = finding.call.partial if finding.call else None
+    if partial is None:
+        return False
+    through = {id(call.node) for call in calls if call.partial is partial}
+    relying = {id(f.call.node) for f in findings if f.call and f.call.partial is partial and f.spec == finding.spec}
+    return through != relying
 
 
 def _rule_hits(calls: list[ResolvedCall], context: ModuleContext, path: str) -> list[_Hit]:
@@ -258,7 +274,7 @@ def pin_applicability(spec: Default | None, call: ResolvedCall | None) -> str | 
     """Whether the fixer can write this default as it is today (``"safe"``), only when unsafe fixes
     are asked for (``"unsafe"``), or not at all (None): what the catalog and the call say, decided
     where the cache can keep it, so check's summary needs no fixer run (a test compares both)."""
-    if spec is None or call is None or spec.no_pin or spec.pin is None:
+    if spec is None or call is None or spec.no_pin or spec.pin is None or call.pin_differs(spec):
         return None
     if isinstance(spec.pin, tuple) and call.bound.spatial_rank() is None:
         return None
@@ -277,11 +293,25 @@ def _internal_error(node: ast.AST | None, where: str, path: str, error: Exceptio
 
 
 def _lookup(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> tuple[ConvAPI, str] | None:
-    for name in resolver.qualified_names(dotted, scope) if dotted else ():
+    candidates = _candidates(dotted, scope, resolver, catalog)
+    return candidates[0] if candidates else None
+
+
+def _candidates(dotted: str | None, scope: Scope, resolver: Resolver, catalog: Catalog) -> list[tuple[ConvAPI, str]]:
+    """Each catalog API ``dotted`` may stand for (one per API), with the first name reaching it."""
+    found: dict[int, tuple[ConvAPI, str]] = {}
+    names = resolver.qualified_names(dotted, scope) if dotted else ()
+    owner, _, field_name = (dotted or "").partition(".")
+    if not names and owner == "self" and field_name.isidentifier():
+        # `self.conv(...)` in a method of a class declaring `conv: ModuleDef = nn.Conv` (a Flax field).
+        fields = scope.parent if scope.parent is not None and scope.parent.is_class else None
+        if fields is not None and field_name in fields.bindings:
+            names = resolver.qualified_names(field_name, fields)
+    for name in names:
         api = catalog.lookup(name)
         if api is not None:
-            return api, name
-    return None
+            found.setdefault(id(api), (api, name))
+    return list(found.values())
 
 
 def _indirect_api(call: ast.Call, scope: Scope, resolver: Resolver, catalog: Catalog) -> ConvAPI | None:
@@ -303,18 +333,51 @@ def _resolve_call(
     catalog: Catalog,
     calls: list[ResolvedCall],
     columns: _CharacterColumns,
+    definitions: ReachingDefinitions,
 ) -> list[_Hit]:
     """Resolve and bind one call: a conv call joins ``calls``; one whose arguments cannot be bound is CNV901."""
     callee = dotted_name(node.func)
+    if callee is None and isinstance(node.func, ast.Call) and _partial_of(node, scope, resolver, None):
+        callee = dotted_name(node.func.func)  # functools.partial(API, ...)(...)
     if callee is None:
         return []
-    found = _lookup(callee, scope, resolver, catalog)
-    if found is None:
+    candidates = _candidates(callee, scope, resolver, catalog)
+    partial = None
+    if not candidates:
+        found = _partial_of(node, scope, resolver, definitions)
+        if found is not None:
+            partial, partial_scope = found
+            candidates = _candidates(dotted_name(partial.args[0]), partial_scope, resolver, catalog)
+    if not candidates:
         indirect = _indirect_api(node, scope, resolver, catalog)
         return [_Hit.of(DYNAMIC_CALL.check_unbound(node, indirect), indirect)] if indirect else []
-    api, qualified_name = found
+    if partial is not None:
+        # functools.partial puts its own arguments first; the call's keywords override the partial's.
+        merged = ast.Call(node.func, [*partial.args[1:], *node.args], [*partial.keywords, *node.keywords])
+        node = ast.copy_location(merged, node)
+    (api, qualified_name), others = candidates[0], candidates[1:]
     bound = bind_arguments(api, node)
-    if bound.dynamic:
-        return [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
-    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node)))
+    alternatives = tuple(bind_arguments(other, node) for other, _ in others)
+    if bound.dynamic or any(alternative.dynamic for alternative in alternatives):
+        return [] if partial is not None else [_Hit.of(DYNAMIC_CALL.check_unbound(node, api), api)]
+    calls.append(ResolvedCall(node, scope, bound, qualified_name, callee, columns.of(node), alternatives, partial))
     return []
+
+
+def _partial_of(
+    node: ast.Call, scope: Scope, resolver: Resolver, definitions: ReachingDefinitions | None
+) -> tuple[ast.Call, Scope] | None:
+    """The ``functools.partial(API, ...)`` call a callee name holds where it is called, and its scope."""
+    if isinstance(node.func, ast.Call):
+        value, owner = node.func, scope
+    elif isinstance(node.func, ast.Name) and definitions is not None:
+        reaching = definitions.reaching_write(node.func, scope)
+        value, owner = (reaching[0].value, reaching[1]) if reaching else (None, scope)
+    else:
+        return None
+    if not (isinstance(value, ast.Call) and value.args and not isinstance(value.args[0], ast.Starred)):
+        return None
+    function = dotted_name(value.func)
+    if function is None or PARTIAL not in resolver.qualified_names(function, owner):
+        return None
+    return value, owner

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from conv_lint.catalog import ConvAPI, Slot
+from conv_lint.catalog import ConvAPI, Default, Slot
 from conv_lint.resolve import Scope, is_constant
 
 
@@ -102,6 +102,12 @@ class ResolvedCall:
     qualified_name: str  # as this file reaches it, e.g. tensorflow.keras.layers.Conv1D
     callee: str  # as written, e.g. tf.keras.layers.Conv1D
     column: int  # 1-based, in characters
+    # The other APIs the callee may be (`layer = Conv2DTranspose if up else Conv2D`), each bound to
+    # the same arguments: a default is reported only when every one of them relies on it.
+    alternatives: tuple[BoundCall, ...] = ()
+    # `conv = functools.partial(API, ...)` when the callee is such a name: ``node`` is then the call with
+    # the partial's arguments first (at the call's position), and ``partial`` the functools.partial call.
+    partial: ast.Call | None = None
 
     @property
     def api(self) -> ConvAPI:
@@ -110,3 +116,14 @@ class ResolvedCall:
     @property
     def line(self) -> int:
         return self.node.lineno
+
+    def pin_differs(self, default: Default) -> str:
+        """Why pinning ``default`` could change what another API the callee may be does ("" if it cannot)."""
+        for other in self.alternatives:
+            pins = {(d.param, d.pin, d.unsafe) for d in other.api.defaults if d.hazard == default.hazard}
+            if pins != {(default.param, default.pin, default.unsafe)}:
+                return (
+                    f"the callee {self.callee} may be {self.api.name} or {other.api.name}, whose {default.param}"
+                    " defaults are not the same pin: pass the value meant for each"
+                )
+        return ""

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse
+from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse, partial_calls_differ
+from conv_lint.binding import BoundCall
 from conv_lint.call_edit import CallEdit, split_lines, write_arguments
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
 from conv_lint.config import Settings
@@ -107,7 +108,7 @@ def fix_source(source: bytes, path: str, settings: Settings, options: FixOptions
             result.not_fixed.append(NotFixed(finding, f"--verify did not confirm the pin ({refusal})"))
             continue
         try:
-            edits.set(finding.call, finding.spec.param, _pin(finding, writer, options, edits))
+            edits.set(_pin_target(finding, analysis), finding.spec.param, _pin(finding, writer, options, edits))
             result.fixed_findings.append(finding)
         except _Unwritable as why:
             result.not_fixed.append(NotFixed(finding, str(why)))
@@ -198,9 +199,10 @@ def finding_fixes(source: bytes, path: str, settings: Settings, use_noqa: bool =
         edits = _Edits()
         try:
             value = _pin(finding, writer, FixOptions(), edits)
+            target = _pin_target(finding, analysis)
         except _Unwritable:
             continue
-        edits.set(finding.call, finding.spec.param, value)
+        edits.set(target, finding.spec.param, value)
         after = decode_source(_render(source, edits, path))
         fixes.append(FindingFix(finding, text_edits(before, after), f"{finding.spec.param}={value}"))
     return fixes
@@ -263,6 +265,8 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
     spec = finding.spec
     if spec.no_pin:
         raise _Unwritable(spec.no_pin)
+    if finding.call.pin_differs(spec):
+        raise _Unwritable(finding.call.pin_differs(spec))
     if spec.unsafe and not (options.unsafe or options.align_with):
         raise _Unwritable(f"unsafe: {spec.unsafe} (--unsafe-fixes writes it)")
     pin = spec.pin
@@ -273,6 +277,20 @@ def _pin(finding: Finding, writer: _ValueWriter, options: FixOptions, edits: _Ed
             raise _Unwritable(f"the spatial rank is not written in the call (pass {names} as a literal tuple)")
         pin = pin[rank - 1]
     return writer.render(pin, finding.call, edits)
+
+
+def _pin_target(finding: Finding, analysis: Analysis) -> ResolvedCall:
+    """The call a pin is written into: the flagged call, or the functools.partial it is called through
+    when every call through that partial relies on the default (a pin there holds for all of them)."""
+    call, param = finding.call, finding.spec.param
+    if call.partial is None:
+        return call
+    if partial_calls_differ(finding, analysis.calls, analysis.findings):
+        raise _Unwritable(
+            f"the functools.partial of line {call.partial.lineno} has calls that set {param} and calls that do not:"
+            f" pass {param}= where each call means it"
+        )
+    return ResolvedCall(call.partial, call.scope, BoundCall(call.api, {}, False), call.qualified_name, call.callee, call.column)
 
 
 def _aligns(api: ConvAPI, default: Default, target: str) -> bool:

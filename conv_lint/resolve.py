@@ -34,6 +34,13 @@ class Alias:
 
 
 @dataclass(frozen=True)
+class Alternatives:
+    """``name = a.B if flag else a.C``: the name stands for either, decided at run time."""
+
+    aliases: tuple[Alias, ...]
+
+
+@dataclass(frozen=True)
 class Write:
     """One binding of a name, in source order, for following values (``conv_lint.dataflow``).
 
@@ -52,7 +59,7 @@ class Scope:
     # What opens the scope: the module, a def, lambda, class or comprehension.
     node: ast.AST | None = None
     is_class: bool = False
-    # name -> what binds it: a qualified name (str) from an import, an Alias, or LOCAL.
+    # name -> what binds it: a qualified name (str) from an import, an Alias (or Alternatives), or LOCAL.
     # None records `x = None`, the usual fallback of an optional import: it hides nothing.
     bindings: dict[str, list[str | Alias | None]] = field(default_factory=dict)
     writes: dict[str, list[Write]] = field(default_factory=dict)
@@ -169,7 +176,7 @@ class ModuleNames(ast.NodeVisitor):
         self._in_new_scope(node, [node.body], node.args)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._bind_name(node.name, LOCAL, node)
+        self._bind_name(node.name, _subclass_value(node), node)
         for outer in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(outer)
         self._in_new_scope(node, node.body, None, is_class=True)
@@ -287,6 +294,23 @@ class ModuleNames(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+# Methods whose definition changes how a class is constructed (or what its fields default to).
+_CONSTRUCTION = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__call__"})
+
+
+def _subclass_value(node: ast.ClassDef) -> Alias | str:
+    """``class StdConv(nn.Conv)`` with methods only and none of them a constructor: its calls are calls of
+    the base (same arguments, same defaults), so the name aliases it. Anything else is the file's own class."""
+    base = dotted_name(node.bases[0]) if len(node.bases) == 1 and not node.keywords else None
+    body = node.body[1:] if node.body and isinstance(node.body[0], ast.Expr) else node.body  # the docstring
+    keeps_constructor = all(
+        isinstance(statement, ast.Pass)
+        or (isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name not in _CONSTRUCTION)
+        for statement in body
+    )
+    return Alias(base) if base is not None and keeps_constructor else LOCAL
+
+
 def _alias_value(value: ast.expr) -> Alias | str | None:
     """What an assignment binds: an alias for a dotted name, or something opaque.
 
@@ -294,6 +318,11 @@ def _alias_value(value: ast.expr) -> Alias | str | None:
     """
     if is_constant(value, None):
         return None
+    if isinstance(value, ast.IfExp):
+        branches = (_alias_value(value.body), _alias_value(value.orelse))
+        if not all(isinstance(branch, (Alias, Alternatives)) for branch in branches):
+            return LOCAL
+        return Alternatives(tuple(a for b in branches for a in (b.aliases if isinstance(b, Alternatives) else (b,))))
     dotted = dotted_name(value)
     return Alias(dotted) if dotted is not None else LOCAL
 
@@ -330,7 +359,9 @@ class Resolver:
             candidates.append(f"{module}.{name}")
         return tuple(candidates)
 
-    def _from_bindings(self, bound: Sequence[str | Alias], scope: Scope, seen: frozenset) -> tuple[str, ...]:
+    def _from_bindings(
+        self, bound: Sequence[str | Alias | Alternatives], scope: Scope, seen: frozenset
+    ) -> tuple[str, ...]:
         # A name the module also binds to something opaque (its own `class Conv1D`,
         # `Conv1D = make_layer()`) is not a framework object, whatever else it imports.
         if any(value == LOCAL for value in bound):
@@ -340,10 +371,11 @@ class Resolver:
             if isinstance(value, str):
                 results.append(value)
                 continue
-            aliased = self._resolve_dotted(value.dotted, scope, seen)
-            if not aliased:  # `Conv1D = make_layer`: an alias of something we cannot see
-                return ()
-            results.extend(aliased)
+            for alias in value.aliases if isinstance(value, Alternatives) else (value,):
+                aliased = self._resolve_dotted(alias.dotted, scope, seen)
+                if not aliased:  # `Conv1D = make_layer`: an alias of something we cannot see
+                    return ()
+                results.extend(aliased)
         return tuple(dict.fromkeys(results))
 
 

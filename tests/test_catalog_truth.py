@@ -68,6 +68,7 @@ from conv_lint.catalog import (  # noqa: E402
     TORCH,
     TRANSPOSE_KERNEL,
     TRUNCATED_NORMALS,
+    aliased_names,
     UNIFORM_BOUNDS,
     ConvAPI,
 )
@@ -204,6 +205,16 @@ def test_catalog_entry_is_self_consistent(api):
 def test_catalog_names_are_unique():
     names = [name for api in APIS for name in api.names]
     assert len(names) == len(set(names))
+
+
+PACKAGE_ALIASED = [(name, alias) for _, name in ALL_NAMES for alias in aliased_names(name)]
+
+
+@pytest.mark.parametrize("name, alias", PACKAGE_ALIASED, ids=[alias for _, alias in PACKAGE_ALIASED])
+def test_package_alias_is_the_same_object(name, alias):
+    # `import tensorflow.compat.v2 as tf`: the catalog finds tf.nn.conv1d there because it is that object.
+    assert CATALOG.lookup(alias) is CATALOG.lookup(name)
+    assert resolve(alias) is resolve(name)
 
 
 # --------------------------------------------------------------------------------------

@@ -394,3 +394,25 @@ def test_pre_commit_hooks_run_through_pre_commit(tmp_path):
     assert fix.returncode == 1, fix.stdout + fix.stderr  # pre-commit fails a hook that modified files
     assert (repo / "model.py").read_text() == 'import numpy as np\ny = np.convolve(x, k, mode="full")\n'
     assert try_hook("conv-lint").returncode == 0
+
+
+def test_fix_pins_in_the_partial_only_when_every_call_through_it_relies_on_the_default():
+    source = textwrap.dedent(
+        """\
+        import functools
+        from keras import layers
+        conv = functools.partial(layers.Conv2D, kernel_size=3, use_bias=False, data_format="channels_last")
+        a = conv(8)
+        b = conv(16, padding="same")
+        """
+    ).encode()
+    result = fix_source(source, "x.py", Settings())
+    fixed = result.fixed.decode()
+    # Both calls rely on the kernel initializer: pinned once, in the partial; the calls are untouched.
+    assert 'data_format="channels_last", kernel_initializer="glorot_uniform")' in fixed
+    assert "a = conv(8)\nb = conv(16, padding=\"same\")\n" in fixed
+    # Only one call relies on padding: left, with the reason.
+    (left,) = result.not_fixed
+    assert left.finding.code == "CNV001" and left.finding.line == 4
+    assert "the functools.partial of line 3 has calls that set padding and calls that do not" in left.reason
+    assert "through the functools.partial of line 3" in left.finding.message

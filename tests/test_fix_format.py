@@ -27,7 +27,7 @@ def block(x, filters):
     y = layers.Conv2D(filters, 3, padding="same", name="a_name_just_long_enough_here")(
         y
     )
-    return layers.Conv2D(filters, 1)(y)
+    return layers.Conv2D(filters, 2)(y)
 
 
 class Stem:
@@ -40,10 +40,10 @@ class Stem:
             filters, 1, strides=1, padding="valid", use_bias=False, name="proj"
         )
         self.head = layers.Conv2D(
-            filters, 1, use_bias=False, name="head"
+            filters, 2, use_bias=False, name="head"
         )  # the classifier
         self.mixer = keras.Sequential(
-            [layers.Conv2D(filters, 1, use_bias=False) for _ in range(3)]
+            [layers.Conv2D(filters, 2, use_bias=False) for _ in range(3)]
         )
 '''
 
@@ -70,7 +70,7 @@ def block(x, filters):
     )(y)
     return layers.Conv2D(
         filters,
-        1,
+        2,
         padding="valid",
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
@@ -107,7 +107,7 @@ class Stem:
         )
         self.head = layers.Conv2D(
             filters,
-            1,
+            2,
             use_bias=False,
             name="head",
             padding="valid",
@@ -117,7 +117,7 @@ class Stem:
             [
                 layers.Conv2D(
                     filters,
-                    1,
+                    2,
                     use_bias=False,
                     padding="valid",
                     kernel_initializer="glorot_uniform",

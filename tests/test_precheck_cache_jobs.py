@@ -105,11 +105,11 @@ def test_cache_serves_messages_for_the_frameworks_asked(tmp_path):
         (line,) = lines
         return line.split(" CNV001 ", 1)[1]
 
-    with_torch = "keras.layers.Conv1D relies on default padding='valid'; torch.nn.Conv1d defaults to 0 (valid) too — pass padding= explicitly"
+    with_haiku = "keras.layers.Conv1D relies on default padding='valid'; haiku.Conv1D defaults to 'SAME' — pass padding= explicitly"
     with_jax = "keras.layers.Conv1D relies on default padding='valid'; flax.linen.Conv defaults to 'SAME' — pass padding= explicitly"
-    assert padding_message("--frameworks", "tensorflow,torch") == with_torch  # cold
+    assert padding_message("--frameworks", "tensorflow,haiku") == with_haiku  # cold
     assert padding_message("--frameworks", "tensorflow,jax") == with_jax  # same content, other setting
-    assert padding_message("--frameworks", "tensorflow,torch") == with_torch  # warm, both kept
+    assert padding_message("--frameworks", "tensorflow,haiku") == with_haiku  # warm, both kept
     assert padding_message("--frameworks", "tensorflow,jax") == with_jax
     assert padding_message() == with_jax  # unset: the default contrast, Flax
     (entries,) = cache.glob("*.json")

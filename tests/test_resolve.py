@@ -28,6 +28,8 @@ def codes(source: str) -> set[str]:
         ("from tensorflow.keras import layers as L", "L.Conv1D(8, 3)", "keras.layers.Conv1D"),
         ("import tensorflow.keras.layers as tfkl", "tfkl.SeparableConv2D(8, 3)", "keras.layers.SeparableConv2D"),
         ("from keras import layers", "layers.Convolution1D(8, 3)", "keras.layers.Conv1D"),
+        ("import tensorflow.compat.v2 as tf", "tf.nn.conv1d(x, w, 1, 'SAME')", "tensorflow.nn.conv1d"),
+        ("import tensorflow as tf", "tf.compat.v2.keras.layers.Conv2D(8, 3)", "keras.layers.Conv2D"),
         ("from keras.layers import Conv3DTranspose as T", "T(8, 3)", "keras.layers.Conv3DTranspose"),
         ("import tf_keras", "tf_keras.layers.DepthwiseConv2D(3)", "keras.layers.DepthwiseConv2D"),
         ("from jax import lax", "lax.conv_general_dilated(x, w, (1,), 'SAME')", "jax.lax.conv_general_dilated"),
@@ -256,3 +258,67 @@ def test_arguments_are_found_by_keyword_or_position_and_pointed_at():
     assert slot_argument(starred, Slot(1, "shape")) is None  # after *args, positions are unknown
     keyword = argument_node(call, Argument(call.keywords[0].value, 2))
     assert isinstance(keyword, ast.keyword) and keyword.col_offset == len("f(key, (3, 1, 1), ")
+
+
+def test_a_conditional_alias_reports_only_what_every_candidate_relies_on():
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        import flax.linen as nn
+        def f(flag, make):
+            a = tf.keras.layers.SeparableConv2D if flag else tf.keras.layers.Conv2D
+            a(8, 1, padding="same", kernel_initializer="he_normal", data_format="channels_last")
+            b = tf.keras.layers.Conv2D if flag else make
+            b(8, 3)
+            if flag:
+                c = nn.Conv
+            else:
+                c = tf.keras.layers.Conv2D
+            c(8, (3, 3))
+        """
+    )
+    findings = analyze(source, "x.py")
+    # Line 5: only the bias initializer (Conv2D gets its kernel initializer; no CNV001 on a 1-sized kernel).
+    assert [(f.line, f.code) for f in findings] == [(5, "CNV003"), (12, "CNV001"), (12, "CNV002"), (12, "CNV003")]
+    assert "the callee a may be keras.layers.SeparableConv2D or keras.layers.Conv2D" in findings[0].message
+    assert findings[0].applicability == "safe"  # both default to 'zeros': the pin holds for either
+    assert findings[1].applicability is None  # Flax 'SAME' vs Keras 'valid': no pin fits both
+
+
+def test_a_subclass_that_keeps_the_constructor_is_called_as_its_base():
+    source = """\
+        from torch import nn
+        class Safe(nn.Conv2d):
+            '''Splits the input.'''
+            def forward(self, x):
+                return super().forward(x)
+        class Own(nn.Conv2d):
+            def __init__(self, c):
+                super().__init__(c, c, 3, padding=1)
+        class Field(nn.Conv2d):
+            padding_mode = "reflect"
+        Safe(3, 8, 3)
+        Own(3)
+        Field(3, 8, 3)
+        """
+    assert apis(source) == ["torch.nn.Conv2d"]
+    assert {f.line for f in analyze(textwrap.dedent(source), "x.py")} == {11}
+
+
+def test_a_class_field_holding_a_conv_api_resolves_through_self():
+    source = """\
+        import functools
+        import flax.linen as nn
+        conv = None
+        class Block(nn.Module):
+            conv: object = nn.Conv
+            def __call__(self, x):
+                a = self.conv(8, (3, 3), padding="SAME", kernel_init=k, bias_init=b)(x)
+                b = functools.partial(self.conv, padding="SAME")(8, (3, 3), kernel_init=k, use_bias=False)(a)
+                return self.norm(b)
+        def outside(self):
+            return self.conv(8, (3, 3))  # not a method of Block: nothing known
+        """
+    assert {(f.line, f.code) for f in analyze(textwrap.dedent(source), "x.py") if not f.code.startswith("CNV9")} == set()
+    unpinned = textwrap.dedent(source.replace('padding="SAME")(8', ")(8"))
+    assert [(f.line, f.api) for f in analyze(unpinned, "x.py") if f.code == "CNV001"] == [(8, "flax.linen.Conv")]

@@ -102,7 +102,7 @@ def test_message_names_default_and_other_framework():
 def test_layout_messages_contrast_the_two_lax_conventions():
     source = "from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME')\nlax.conv_transpose(x, w, (1,), 'SAME')\n"
     general, transpose = [finding for finding in analyze(source, "x.py") if finding.code == "CNV004"]
-    assert "channels-first" in general.message and "keras.layers.Conv1D defaults to channels-last" in general.message
+    assert "channels-first" in general.message and "tensorflow.nn.conv1d defaults to channels-last" in general.message  # functional with functional
     assert "channels-last" in transpose.message
     assert "jax.lax.conv_general_dilated defaults to channels-first" in transpose.message
 
@@ -110,3 +110,35 @@ def test_layout_messages_contrast_the_two_lax_conventions():
 def test_convolve_message_says_the_kernel_is_flipped():
     (finding,) = [f for f in analyze("import jax.numpy as jnp\njnp.convolve(x, k)\n", "x.py") if f.code == "CNV005"]
     assert "mode='full'" in finding.message and "flips the kernel" in finding.message
+
+
+def test_padding_of_a_unit_kernel_is_no_finding_unless_transposed():
+    def padding_lines(source):
+        return [f.line for f in analyze(source, "x.py") if f.code == "CNV001"]
+
+    source = (
+        "import keras\nfrom torch import nn\nK = 1\n"
+        "nn.Conv2d(4, 8, 1, stride=2)\n"  # line 4: 1-sized, any stride: no finding
+        "keras.layers.Conv2D(8, (1, 1), dilation_rate=2)\n"  # 5: dilation keeps a 1-sized kernel 1-sized
+        "nn.Conv1d(4, 8, K)\n"  # 6: K = 1 is read as a literal
+        "nn.Conv2d(4, 8, (1, 3))\n"  # 7: one axis above 1
+        "nn.ConvTranspose2d(4, 8, 1, stride=2)\n"  # 8: a transposed conv's output size follows padding
+        "keras.layers.Conv2D(8, size)\n"  # 9: unknown size
+    )
+    assert padding_lines(source) == [7, 8, 9]
+
+
+def test_the_counterpart_has_the_calls_kind_and_rank():
+    def contrast(source, code):
+        (finding,) = [f for f in analyze(source, "x.py") if f.code == code]
+        return finding.message.split("; ", 1)[1]
+
+    assert contrast("import keras\nkeras.layers.Conv2D(8, 3, bias_initializer=b, padding='same')\n", "CNV002").startswith("flax.linen.Conv ")
+    assert contrast("import keras\nkeras.layers.Conv2D(8, 3, padding='same')\n", "CNV003").startswith("torch.nn.Conv2d ")
+    assert contrast("import keras\nkeras.layers.Conv3DTranspose(8, 3)\n", "CNV001").startswith("flax.linen.ConvTranspose ")
+    assert contrast("import keras\nkeras.layers.Conv3DTranspose(8, 3)\n", "CNV003").startswith("torch.nn.ConvTranspose3d ")
+    assert contrast("from torch import nn\nnn.ConvTranspose2d(3, 8, 3)\n", "CNV001").startswith("flax.linen.ConvTranspose ")
+    # A functional conv with a functional one where the catalog knows one with that default.
+    assert contrast("from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME')\n", "CNV004").startswith("tensorflow.nn.conv1d ")
+    # lax pads only when told: no functional JAX counterpart has a padding default, so Flax is named.
+    assert contrast("import tensorflow as tf\ntf.nn.convolution(x, w)\n", "CNV001").startswith("flax.linen.Conv ")

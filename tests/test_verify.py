@@ -252,8 +252,8 @@ def test_scenario_3_even_kernel_stride_2_same_agrees_symmetric_differs(verified)
 
 def test_not_confirmed_and_unverifiable_say_why(verified):
     by_key, _, _, _ = verified
-    one = _one(by_key, "kernel_one.py", "CNV001")
-    assert one["verdict"] == "NOT CONFIRMED" and "kernel of size 1" in one["reason"]
+    # A 1-sized kernel's padding (which verify found NOT CONFIRMED) is no longer a finding of check.
+    assert not [key for key in by_key if Path(key[0]).name == "kernel_one.py" and key[2] == "CNV001"]
     unknown = _one(by_key, "unknown.py", "CNV001")
     assert unknown["verdict"] == "UNVERIFIABLE" and "filters" in unknown["reason"]
     torch_results = [r for r in by_key.values() if r["api"].startswith("torch") and r["code"] == "CNV001"]

@@ -40,9 +40,22 @@ def _word_pattern(words: set[str]) -> re.Pattern[bytes]:
     return re.compile(rb"\b(?:" + alternatives + rb")\b")
 
 
+# Packages that re-export another's API object for object (``tf.compat.v2.nn.conv1d is tf.nn.conv1d``,
+# checked by tests/test_catalog_truth.py): each catalog name under the target is also found under the alias.
+# ``tensorflow.compat.v1`` is not one: its tf.nn functions take other arguments in another order.
+PACKAGE_ALIASES = {"tensorflow.compat.v2": "tensorflow"}
+
+
+def aliased_names(name: str) -> tuple[str, ...]:
+    """The names ``name`` is also reached by through ``PACKAGE_ALIASES``."""
+    return tuple(
+        f"{alias}{name[len(target):]}" for alias, target in PACKAGE_ALIASES.items() if name.startswith(f"{target}.")
+    )
+
+
 @dataclass
 class Catalog:
-    """Look-ups over ``APIS`` by qualified name."""
+    """Look-ups over ``APIS`` by qualified name (and the names ``PACKAGE_ALIASES`` gives them)."""
 
     apis: tuple[ConvAPI, ...] = APIS
     by_name: dict[str, ConvAPI] = field(init=False)
@@ -50,6 +63,7 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self.by_name = {name: api for api in self.apis for name in api.names}
+        self.by_name.update({alias: api for name, api in list(self.by_name.items()) for alias in aliased_names(name)})
         self.leaf_names = frozenset(name.rsplit(".", 1)[1] for name in self.by_name)
         self._leaf_word = _word_pattern(set(self.leaf_names))
         self._package_word = _word_pattern({name.split(".", 1)[0] for name in self.by_name})
@@ -95,6 +109,7 @@ __all__ = [
     "NORMAL_STDS",
     "NUMPY",
     "Operands",
+    "PACKAGE_ALIASES",
     "PADDING",
     "PERMUTES",
     "RESHAPES",
@@ -110,6 +125,7 @@ __all__ = [
     "TRUNCATED_NORMALS",
     "TRUNCATED_STD",
     "UNIFORM_BOUNDS",
+    "aliased_names",
     "Weight",
     "Window",
     "contrast_for",

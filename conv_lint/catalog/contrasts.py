@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conv_lint.catalog.apis import APIS
 from conv_lint.catalog.frameworks import TARGET_FRAMEWORKS, package
 from conv_lint.catalog.model import (
     BIAS_INIT, CONVOLVE_MODE, JAX, KERNEL_INIT, LAYOUT, PADDING, TENSORFLOW, TORCH, TRANSPOSE_KERNEL, Contrast,
@@ -53,10 +54,43 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
 }
 
 
+# Each contrast's API in the call's kind: layer, transposed layer, functional, functional transposed
+# (``{n}`` the spatial rank).
+_KERAS_KINDS = ("keras.layers.Conv{n}D", "keras.layers.Conv{n}DTranspose", "tensorflow.nn.conv{n}d", "tensorflow.nn.conv{n}d_transpose")
+_TORCH_KINDS = ("torch.nn.Conv{n}d", "torch.nn.ConvTranspose{n}d", "torch.nn.functional.conv{n}d", "torch.nn.functional.conv_transpose{n}d")
+_LAX = ("jax.lax.conv_general_dilated", "jax.lax.conv_transpose")
+_COUNTERPARTS: dict[str, tuple[str, str, str, str]] = {
+    "keras.layers.Conv1D": _KERAS_KINDS,
+    "keras.layers.Conv1DTranspose": _KERAS_KINDS,
+    "flax.linen.Conv": ("flax.linen.Conv", "flax.linen.ConvTranspose", *_LAX),
+    "haiku.Conv1D": ("haiku.Conv{n}D", "haiku.Conv{n}DTranspose", *_LAX),
+    "equinox.nn.Conv1d": ("equinox.nn.Conv{n}d", "equinox.nn.ConvTranspose{n}d", *_LAX),
+    "torch.nn.Conv1d": _TORCH_KINDS,
+    "torch.nn.ConvTranspose1d": _TORCH_KINDS,
+}
+_CATALOG_NAMES = frozenset(name for api in APIS for name in api.names)
+_DEFAULT_KINDS = {(name, d.hazard): d.kind for api in APIS for name in api.names for d in api.defaults}
+
+
+def _counterpart(contrast: Contrast, api: ConvAPI, hazard: str) -> Contrast:
+    """``contrast`` named by the API of the call's kind and rank (Conv2D is compared with torch.nn.Conv2d,
+    a transposed conv with a transposed one, a functional conv with a functional one), when the catalog
+    gives that API the contrast's default (a layer of the same library: the same as the contrast's own
+    entry says); else ``contrast`` as it is."""
+    names = _COUNTERPARTS.get(contrast.api)
+    if names is None:
+        return contrast
+    functional = api.window is None or api.window.size is None
+    name = names[2 * functional + api.transposed].format(n=api.spatial_dims or 1)
+    kind = _DEFAULT_KINDS.get((name, hazard))
+    same = kind == contrast.kind or (not functional and kind == _DEFAULT_KINDS.get((contrast.api, hazard)))
+    return Contrast(name, contrast.side, contrast.value, contrast.kind) if name in _CATALOG_NAMES and same else contrast
+
+
 @dataclass(frozen=True)
 class MessageContrasts:
     """What a message says of other frameworks: the defaults that differ from the call's or,
-    when no target framework's does, those that agree (so the message can say so)."""
+    when no target framework's does, those that agree (then there is nothing to report)."""
 
     differ: tuple[Contrast, ...] = ()
     agree: tuple[Contrast, ...] = ()
@@ -68,15 +102,15 @@ def message_contrasts(api: ConvAPI, default: Default, frameworks: tuple[str, ...
     Without target frameworks, the one ``contrast_for`` prefers. With them, one contrast per
     listed framework whose default differs (Keras with ``jax, torch`` names Flax and PyTorch),
     and never a framework outside the list; if none of them differs, the listed frameworks on
-    the other side that agree, since "the same in PyTorch" is what a team porting to PyTorch
-    needs to know about this default. Nothing when the catalog knows no listed framework's default.
+    the other side that agree: a default every compared framework shares is no finding.
+    Nothing when the catalog knows no listed framework's default.
     """
     if not frameworks:
         contrast = contrast_for(api, default)
-        return MessageContrasts(differ=(contrast,) if contrast else ())
+        return MessageContrasts(differ=(_counterpart(contrast, api, default.hazard),) if contrast else ())
     differ = _one_per_framework(default, frameworks, lambda c: c.kind != default.kind)
     if differ:
-        return MessageContrasts(differ=differ)
+        return MessageContrasts(differ=tuple(_counterpart(c, api, default.hazard) for c in differ))
     agree = _one_per_framework(default, frameworks, lambda c: c.kind == default.kind and c.side != api.side)
     return MessageContrasts(agree=agree)
 

@@ -23,7 +23,7 @@ def describe_settings(settings: Settings) -> str:
         ("per-file-ignores", "; ".join(f"{glob} = {', '.join(codes)}" for glob, codes in settings.per_file_ignores)),
         ("respect-gitignore", str(settings.respect_gitignore).lower()),
         ("force-exclude", str(settings.force_exclude).lower()),
-        ("frameworks", ", ".join(settings.frameworks) or "(all)"),
+        ("frameworks", ", ".join(settings.frameworks) or "(all: set frameworks = [...] to compare only those)"),
     ]
     return "".join(f"{name} = {value}\n" for name, value in rows)
 

@@ -20,13 +20,25 @@ class DefaultRule(Rule):
     """A rule about one catalog hazard: flags each call that leaves a default of it to the framework."""
 
     def check_default(self, call: ResolvedCall, default: Default, context: ModuleContext) -> Flag | None:
-        bound, api = call.bound, call.api
-        if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
+        api = call.api
+        if not _relies_on(call.bound, default, call, context):
             return None
-        if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
+        # A callee that may be several APIs: only what every one of them leaves to its default.
+        if not all(
+            any(_relies_on(other, d, call, context) for d in other.api.defaults if d.hazard == default.hazard)
+            for other in call.alternatives
+        ):
             return None
         contrasts = message_contrasts(api, default, context.frameworks)
-        return Flag(call.node, self, self.message(api, default, contrasts), default=default)
+        if contrasts.agree and not contrasts.differ:
+            return None  # every compared framework has the same default: nothing changes in the port
+        message = self.message(api, default, contrasts)
+        if call.alternatives:
+            names = " or ".join(dict.fromkeys(b.api.name for b in (call.bound, *call.alternatives)))
+            message += f" (the callee {call.callee} may be {names}; each relies on its default)"
+        if call.partial is not None:
+            message += f" (through the functools.partial of line {call.partial.lineno}: its arguments and the call's together)"
+        return Flag(call.node, self, message, default=default)
 
     def message(self, api: ConvAPI, default: Default, contrasts: MessageContrasts | None) -> str:
         if default.param is None:
@@ -52,6 +64,31 @@ class DefaultRule(Rule):
         return "\n".join(rows)
 
 
+def _relies_on(bound: BoundCall, default: Default, call: ResolvedCall, context: ModuleContext) -> bool:
+    """Whether ``bound`` leaves ``default`` to its framework (passing None where None is the default counts)."""
+    api = bound.api
+    if default.param is not None and bound.passes(default.param) and not _none_for_none(bound, default):
+        return False
+    if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
+        return False
+    return not (default.hazard == PADDING and _unit_kernel(bound, call, context))
+
+
+def _unit_kernel(bound: BoundCall, call: ResolvedCall, context: ModuleContext) -> bool:
+    """Every spatial size of the kernel is 1 (``kernel_size=1``, ``(1, 1)``): 'same', 'valid' and 0 then
+    pad nothing at any stride or dilation ((k - 1) * d = 0), so the padding default cannot differ.
+    A transposed conv is left out: its output size still depends on the padding mode across frameworks."""
+    api = bound.api
+    if api.window is None or api.window.size is None or api.transposed:
+        return False
+    argument = bound.arguments.get(api.window.size)
+    if argument is None:
+        return False
+    size = context.values.known(argument.value, call.scope)
+    sizes = size if isinstance(size, tuple) and size else (size,)
+    return all(type(k) is int and k == 1 for k in sizes)
+
+
 def _none_for_none(bound: BoundCall, default: Default) -> bool:
     """``data_format=None`` where the default is None: written out, but still the framework's choice."""
     return default.value == "None" and bound.passes_constant(default.param, None)
@@ -59,11 +96,9 @@ def _none_for_none(bound: BoundCall, default: Default) -> bool:
 
 def _others(contrasts: MessageContrasts | None, verb: str) -> str:
     """The second half of a message: what the compared frameworks do (``; flax.linen.Conv defaults to 'SAME'``)."""
-    named = contrasts and (contrasts.differ or contrasts.agree)
-    if not named:
+    if not (contrasts and contrasts.differ):
         return ""
-    too = "" if contrasts.differ else " too"
-    return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in named) + too
+    return "; " + ", ".join(f"{c.api} {verb} {c.value}" for c in contrasts.differ)
 
 
 IMPLICIT_PADDING = DefaultRule(
@@ -71,7 +106,11 @@ IMPLICIT_PADDING = DefaultRule(
     name="implicit-padding",
     hazard=PADDING,
     summary="Convolution relies on the framework's default padding.",
-    what_it_does="Flags conv layers and ops called without `padding=`, by keyword or by position.",
+    what_it_does=(
+        "Flags conv layers and ops called without `padding=`, by keyword or by position. A kernel whose"
+        " every spatial size is 1 (`kernel_size=1`, `(1, 1)`) is left alone: `'same'`, `'valid'` and `0`"
+        " pad nothing at any stride or dilation. A transposed conv is still flagged."
+    ),
     why=(
         "Each framework pads differently when told nothing: Keras and `tf.nn.convolution` use"
         " `'valid'` (output shorter by `(k-1)*d`), Flax and Haiku use `'SAME'` (output as long as"
@@ -86,6 +125,7 @@ IMPLICIT_PADDING = DefaultRule(
         'import keras\nkeras.layers.Conv1D(8, 3, padding="same")\n',
         'from keras import layers as L\nL.Conv1D(8, 3, 1, "same")\n',
         "import flax.linen as nn\nnn.Conv(4, 3, padding='VALID')\n",
+        "from torch import nn\nnn.Conv2d(4, 8, kernel_size=(1, 1), stride=2, dilation=3)\n",
         "import torch\ntorch.nn.Conv1d(4, 8, 3, 1, 1)\n",
         "class Conv1D:\n    def __init__(self, *a): pass\nConv1D(8, 3)\n",
         "Conv1D(8, 3)\n",
