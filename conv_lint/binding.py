@@ -46,8 +46,16 @@ class BoundCall:
         return not self.passes(parameter) or self.passes_constant(parameter, None)
 
     def spatial_rank(self) -> int | None:
-        """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``."""
-        for parameter in self.api.rank_params:
+        """The number of spatial dimensions, read off a literal tuple such as ``window_strides=(1, 1)``,
+        or, for a layer whose name fixes no rank (``flax.linen.Conv``, ``haiku.ConvND``), off its
+        literal ``num_spatial_dims`` or kernel-size tuple (``kernel_size=(3, 3)`` → 2)."""
+        parameters = self.api.rank_params
+        if self.api.spatial_dims is None and self.api.window is not None and self.api.window.size is not None:
+            dims = self.arguments.get("num_spatial_dims")
+            if dims is not None and isinstance(dims.value, ast.Constant) and dims.value.value in (1, 2, 3):
+                return dims.value.value
+            parameters = (*parameters, self.api.window.size)
+        for parameter in parameters:
             arg = self.arguments.get(parameter)
             if arg is not None and isinstance(arg.value, (ast.Tuple, ast.List)):
                 rank = len(arg.value.elts)

@@ -142,3 +142,13 @@ def test_the_counterpart_has_the_calls_kind_and_rank():
     assert contrast("from jax import lax\nlax.conv_general_dilated(x, w, (1,), 'SAME')\n", "CNV004").startswith("tensorflow.nn.conv1d ")
     # lax pads only when told: no functional JAX counterpart has a padding default, so Flax is named.
     assert contrast("import tensorflow as tf\ntf.nn.convolution(x, w)\n", "CNV001").startswith("flax.linen.Conv ")
+    # A layer whose name fixes no rank takes the rank its call writes: a kernel-size tuple, num_spatial_dims,
+    # or a lax stride tuple; a bare int kernel size in Flax is 1-D.
+    flax = "import flax.linen as nn\n"
+    assert contrast(flax + "nn.Conv(8, (3, 3))\n", "CNV001").startswith("keras.layers.Conv2D ")
+    assert contrast(flax + "nn.Conv(8, (3, 3), padding='VALID')\n", "CNV003").startswith("torch.nn.Conv2d ")
+    assert contrast(flax + "nn.ConvTranspose(8, (3, 3, 3))\n", "CNV001").startswith("keras.layers.Conv3DTranspose ")
+    assert contrast(flax + "nn.Conv(8, 3)\n", "CNV001").startswith("keras.layers.Conv1D ")
+    assert contrast("import haiku as hk\nhk.ConvND(2, 8, 3)\n", "CNV001").startswith("keras.layers.Conv2D ")
+    assert contrast("import equinox as eqx\neqx.nn.Conv(3, 2, 4, 3, key=k)\n", "CNV001").startswith("flax.linen.Conv ")
+    assert contrast("from jax import lax\nlax.conv(x, w, (1, 1), 'SAME')\n", "CNV004").startswith("tensorflow.nn.conv2d ")

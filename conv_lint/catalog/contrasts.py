@@ -72,16 +72,17 @@ _CATALOG_NAMES = frozenset(name for api in APIS for name in api.names)
 _DEFAULT_KINDS = {(name, d.hazard): d.kind for api in APIS for name in api.names for d in api.defaults}
 
 
-def _counterpart(contrast: Contrast, api: ConvAPI, hazard: str) -> Contrast:
+def _counterpart(contrast: Contrast, api: ConvAPI, hazard: str, rank: int | None) -> Contrast:
     """``contrast`` named by the API of the call's kind and rank (Conv2D is compared with torch.nn.Conv2d,
     a transposed conv with a transposed one, a functional conv with a functional one), when the catalog
     gives that API the contrast's default (a layer of the same library: the same as the contrast's own
-    entry says); else ``contrast`` as it is."""
+    entry says); else ``contrast`` as it is. ``rank`` is the call's spatial rank when the call
+    writes it (a rank-agnostic ``flax.linen.Conv`` given ``kernel_size=(3, 3)``); else the API's."""
     names = _COUNTERPARTS.get(contrast.api)
     if names is None:
         return contrast
     functional = api.window is None or api.window.size is None
-    name = names[2 * functional + api.transposed].format(n=api.spatial_dims or 1)
+    name = names[2 * functional + api.transposed].format(n=rank or api.spatial_dims or 1)
     kind = _DEFAULT_KINDS.get((name, hazard))
     same = kind == contrast.kind or (not functional and kind == _DEFAULT_KINDS.get((contrast.api, hazard)))
     return Contrast(name, contrast.side, contrast.value, contrast.kind) if name in _CATALOG_NAMES and same else contrast
@@ -96,21 +97,24 @@ class MessageContrasts:
     agree: tuple[Contrast, ...] = ()
 
 
-def message_contrasts(api: ConvAPI, default: Default, frameworks: tuple[str, ...] = ()) -> MessageContrasts:
+def message_contrasts(
+    api: ConvAPI, default: Default, frameworks: tuple[str, ...] = (), rank: int | None = None
+) -> MessageContrasts:
     """The frameworks a message about ``default`` names.
 
     Without target frameworks, the one ``contrast_for`` prefers. With them, one contrast per
     listed framework whose default differs (Keras with ``jax, torch`` names Flax and PyTorch),
     and never a framework outside the list; if none of them differs, the listed frameworks on
     the other side that agree: a default every compared framework shares is no finding.
-    Nothing when the catalog knows no listed framework's default.
+    Nothing when the catalog knows no listed framework's default. ``rank`` is the call's spatial
+    rank, if it writes one: the named counterparts have it.
     """
     if not frameworks:
         contrast = contrast_for(api, default)
-        return MessageContrasts(differ=(_counterpart(contrast, api, default.hazard),) if contrast else ())
+        return MessageContrasts(differ=(_counterpart(contrast, api, default.hazard, rank),) if contrast else ())
     differ = _one_per_framework(default, frameworks, lambda c: c.kind != default.kind)
     if differ:
-        return MessageContrasts(differ=tuple(_counterpart(c, api, default.hazard) for c in differ))
+        return MessageContrasts(differ=tuple(_counterpart(c, api, default.hazard, rank) for c in differ))
     agree = _one_per_framework(default, frameworks, lambda c: c.kind == default.kind and c.side != api.side)
     return MessageContrasts(agree=agree)
 

@@ -29,7 +29,7 @@ class DefaultRule(Rule):
             for other in call.alternatives
         ):
             return None
-        contrasts = message_contrasts(api, default, context.frameworks)
+        contrasts = message_contrasts(api, default, context.frameworks, call.bound.spatial_rank())
         if contrasts.agree and not contrasts.differ:
             return None  # every compared framework has the same default: nothing changes in the port
         message = self.message(api, default, contrasts)
