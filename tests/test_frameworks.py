@@ -83,6 +83,12 @@ def test_a_default_every_listed_framework_shares_is_no_finding():
     assert (4, "CNV001") not in found and (4, "CNV002") in found
     assert (4, "CNV001") in messages(KERAS, "tensorflow", "jax")
     assert (4, "CNV001") in messages(KERAS)  # no list: every framework is compared
+    # Flax and Haiku leave the bias at zeros as Keras does; Equinox (part of `jax`) draws it uniformly.
+    assert (4, "CNV003") not in messages(KERAS, "tensorflow", "flax")
+    assert (4, "CNV003") not in messages(KERAS, "tensorflow", "haiku")
+    assert "; equinox.nn.Conv1d defaults to U(" in messages(KERAS, "tensorflow", "jax")[(4, "CNV003")]
+    # Equinox pads 0 as Keras does.
+    assert (4, "CNV001") not in messages(KERAS, "tensorflow", "equinox")
     # Nothing known of the listed frameworks: the message names none (and never an unlisted one).
     assert messages(KERAS, "numpy")[(4, "CNV001")] == (
         "keras.layers.Conv1D relies on default padding='valid' — pass padding= explicitly"

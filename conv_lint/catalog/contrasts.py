@@ -24,6 +24,7 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
         Contrast("flax.linen.Conv", JAX, "'SAME'", "same"),
         Contrast("haiku.Conv1D", JAX, "'SAME'", "same"),
         Contrast("torch.nn.Conv1d", TORCH, "0 (valid)", "valid"),
+        Contrast("equinox.nn.Conv1d", JAX, "0 (valid)", "valid"),
     ),
     KERNEL_INIT: (
         Contrast("keras.layers.Conv1D", TENSORFLOW, "'glorot_uniform'", "glorot_uniform"),
@@ -35,6 +36,9 @@ CONTRASTS: dict[str, tuple[Contrast, ...]] = {
         Contrast("keras.layers.Conv1D", TENSORFLOW, "'zeros'", "zeros"),
         Contrast("torch.nn.Conv1d", TORCH, "U(-1/sqrt(fan_in), 1/sqrt(fan_in))", "uniform"),
         Contrast("equinox.nn.Conv1d", JAX, "U(-1/sqrt(fan_in), 1/sqrt(fan_in))", "uniform"),
+        # Rows that agree with Keras: a team listing only Flax or Haiku has no bias finding on Keras.
+        Contrast("flax.linen.Conv", JAX, "zeros", "zeros"),
+        Contrast("haiku.Conv1D", JAX, "zeros", "zeros"),
     ),
     LAYOUT: (
         Contrast("keras.layers.Conv1D", TENSORFLOW, "channels-last", "channels_last"),
