@@ -47,7 +47,8 @@ def discover(
     unless ``force_exclude`` is set and an exclusion matches them (as ruff's ``force-exclude``)."""
     for raw in paths:
         if raw == STDIN:
-            yield SourceFile(stdin_name or STDIN_DISPLAY, None)
+            if not stdin_excluded(settings, stdin_name):
+                yield SourceFile(stdin_name or STDIN_DISPLAY, None)
             continue
         path = Path(raw)
         if settings.force_exclude and settings.excluded(path):
@@ -58,6 +59,12 @@ def discover(
             yield SourceFile(raw, path)
         else:
             errors.append(f"{raw}: no such file or directory")
+
+
+def stdin_excluded(settings: Settings, stdin_name: str | None) -> bool:
+    """Whether ``force_exclude`` excludes the path ``--stdin-filename`` gives stdin: an editor or
+    pre-commit passes every buffer, so, as with ruff, the configured exclusions still apply to it."""
+    return settings.force_exclude and stdin_name is not None and settings.excluded(Path(stdin_name))
 
 
 def _walk(top: Path, settings: Settings) -> Iterator[SourceFile]:

@@ -31,6 +31,21 @@ def test_force_exclude_applies_exclusions_to_named_files(tmp_path):
     assert "extend-exclude = gen, x\n" in shown and "force-exclude = true\n" in shown
 
 
+def test_force_exclude_applies_to_the_stdin_filename(tmp_path):
+    # Editors pipe every buffer with --stdin-filename: an excluded one gets no findings, and fix gives it
+    # back unchanged (as ruff does), since the editor replaces the buffer with what fix prints.
+    write(tmp_path, "pyproject.toml", '[tool.conv-lint]\nextend-exclude = ["gen"]\nforce-exclude = true\n')
+    checked = run("conv-lint", "check", "--no-cache", "--stdin-filename", "gen/model.py", "-", stdin=CONVOLVE, cwd=tmp_path)
+    assert (checked.returncode, checked.stdout) == (0, "")
+    fixed = run("conv-lint", "fix", "--stdin-filename", "gen/model.py", "-", stdin=CONVOLVE, cwd=tmp_path)
+    assert (fixed.returncode, fixed.stdout) == (0, CONVOLVE)
+    kept = run("conv-lint", "check", "--no-cache", "--stdin-filename", "model.py", "-", stdin=CONVOLVE, cwd=tmp_path)
+    assert kept.returncode == 1 and "model.py:2:5: CNV005" in kept.stdout
+    unforced = ["--no-force-exclude", "--stdin-filename", "gen/model.py", "-"]
+    assert run("conv-lint", "check", "--no-cache", *unforced, stdin=CONVOLVE, cwd=tmp_path).returncode == 1
+    assert 'mode="full"' in run("conv-lint", "fix", *unforced, stdin=CONVOLVE, cwd=tmp_path).stdout
+
+
 def test_pre_commit_fix_hook_leaves_an_excluded_staged_file_alone(tmp_path):
     repo = tmp_path / "repo"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)

@@ -139,3 +139,12 @@ def test_empty_stdin():
         result = run("conv-lint", *command, stdin=b"")
         assert result.returncode == 0 and result.stdout == "" and "Traceback" not in result.stderr
     assert run("flake8", "--select", "CNV", "-", stdin=b"").returncode == 0
+
+
+def test_fix_gives_back_stdin_that_does_not_parse():
+    # An editor replaces its buffer with what `fix -` prints: a buffer mid-edit must come back whole.
+    broken = "import numpy as np\ndef f(:\n    return np.convolve(x, k)\n"
+    result = run("conv-lint", "fix", "-", stdin=broken)
+    assert result.returncode == 2 and result.stdout == broken
+    assert "stdin:2:7: cannot parse" in result.stderr and "Traceback" not in result.stderr
+    assert run("conv-lint", "fix", "--diff", "-", stdin=broken).stdout == ""

@@ -15,7 +15,7 @@ from conv_lint.analyzer import SourceError
 from conv_lint.cli.settings import results_cache_folder, settings_for
 from conv_lint.config import Settings
 from conv_lint.exit_codes import EXIT_ERROR, finish, print_error
-from conv_lint.runner import CheckOptions, SourceFile, check_files, discover
+from conv_lint.runner import STDIN, CheckOptions, SourceFile, check_files, discover, stdin_excluded
 
 if TYPE_CHECKING:
     from conv_lint.fix import FileFix, FixOptions
@@ -31,6 +31,8 @@ def command_fix(args: argparse.Namespace) -> int:
     left: list[NotFixed] = []
     fixed_findings = changed_files = 0
     sources = list(discover(args.paths or ["."], settings, errors, args.stdin_filename))
+    if STDIN in args.paths and stdin_excluded(settings, args.stdin_filename) and not dry_run:
+        sys.stdout.buffer.write(SourceFile(args.stdin_filename, None).read())  # excluded: echoed unchanged, as ruff does
     if not args.align_with:  # --align-with also rewrites calls that have no finding
         sources = _with_findings(sources, settings, options, results_cache_folder(args, settings))
     files = read_each(sources, errors)
@@ -103,6 +105,8 @@ def fix_one(
         result = fix_source(data, source.display, settings, options)
     except SourceError as error:
         errors.append(f"{source.display}:{error.line}:{error.column}: {error.reason}; not changed")
+        if source.path is None and not args.diff:
+            sys.stdout.buffer.write(data)  # an editor replaces its buffer with stdout: give it back unchanged
         return None
     if source.path is None:  # stdin: the fixed code goes to stdout, as black and ruff do
         sys.stdout.buffer.write(_diff(source.display, result).encode() if args.diff else result.fixed)
