@@ -239,11 +239,20 @@ def text_edits(before: str, after: str) -> tuple[TextEdit, ...]:
     """The edits that turn ``before`` into ``after``, each as small as the lines allow:
     a keyword added to a call is an insertion at its place, not a rewritten line."""
     old, new = split_lines(before), split_lines(after)
+    # A fix touches a call or two and the imports: match only the lines between the shared head and
+    # tail, since difflib's cost grows with the square of what it is given.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
     edits = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = i1 + head, i2 + head, j1 + head, j2 + head
         removed, inserted = "".join(old[i1:i2]), "".join(new[j1:j2])
         prefix = len(os.path.commonprefix([removed, inserted]))
         suffix = len(os.path.commonprefix([removed[prefix:][::-1], inserted[prefix:][::-1]]))
