@@ -46,9 +46,9 @@ class Finding:
     end_column: int | None = None
     # Whether `conv-lint fix` pins this default: "safe", "unsafe" (only with --unsafe-fixes) or None.
     applicability: str | None = None
-    # What the message states that a program reads, as typed data (`conv_lint.rules.facts`; verify plans
-    # from it). Not in `as_dict`, so not in check's JSON: that is the message's audience, a schema kept
-    # stable for the tools that parse it, while facts follow what verify needs. The cache stores them.
+    # What the message states that a program reads, as typed data (`conv_lint.rules.facts`): verify plans
+    # from it. Left out of `as_dict`, so of check's JSON: that is a public schema other tools parse, and
+    # these records change with what verify needs. The cache stores them beside the JSON fields.
     facts: Facts | None = None
     # What the fixer needs: the call as resolved, and the catalog entry of the default.
     call: ResolvedCall | None = field(default=None, compare=False, repr=False)
