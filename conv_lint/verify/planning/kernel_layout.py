@@ -4,7 +4,7 @@ The finding says how the call reads the kernel (the rhs spec written, or the fix
 how the array is laid out (the spec that fits, or the layer it was exported from). One kernel
 array is made in that layout, from seeded probe values, and fed to the call twice, with the same
 input: as written (the call reads it through its spec) and as intended (the same values
-transposed into the order the call reads: what the message's transpose does). Where the spec is
+transposed into the order the call reads: what the finding's transpose does). Where the spec is
 written in the call, the fix is the call with the spec that fits, fed the very same array.
 
 The finding's facts (``KernelReading``) are the source, never its words: the two orders, the
@@ -24,9 +24,9 @@ from conv_lint.verify.planning.conv import Call, Conv, Unsupported
 CODES = ("CNV101", "CNV107")
 
 
-def reading_of(finding: Finding) -> tuple[str, str, tuple[int, ...] | None, tuple[int, ...] | None]:
+def _reading_of(finding: Finding) -> tuple[str, str, tuple[int, ...] | None, tuple[int, ...] | None]:
     """From a CNV101/CNV107 finding's facts: (the order the call reads, the order the array is in,
-    the kernel's shape, the input's shape), None where the rule did not know it."""
+    the kernel's shape, the input's shape), None where the rule did not know it (every size, for the input)."""
     reading = finding.facts
     if not isinstance(reading, KernelReading):
         raise Unsupported("the finding does not say how the call reads the kernel")
@@ -39,7 +39,7 @@ def reading_of(finding: Finding) -> tuple[str, str, tuple[int, ...] | None, tupl
 def plan(planner, check, native: Call, conv: Conv) -> None:
     """The divergence (as written vs as intended) and, where the call writes its spec, the fix."""
     finding = check.finding
-    rhs, own, shape, input_shape = reading_of(finding)
+    rhs, own, shape, input_shape = _reading_of(finding)
     lhs = native.input_layout
     if len(rhs) != len(own) or len(lhs) != len(rhs):
         raise Unsupported(f"the kernel orders {rhs!r} and {own!r} do not fit the call's input layout {lhs!r}")
