@@ -23,6 +23,7 @@ from conv_lint.catalog import CATALOG, Catalog, ConvAPI, Default
 from conv_lint.dataflow import Values
 from conv_lint.resolve import ModuleNames, ReachingDefinitions, Resolver, Scope, dotted_name
 from conv_lint.rules import CALL_RULES, DYNAMIC_CALL, INTERNAL_ERROR, MODULE_RULES, RULES_BY_HAZARD, Flag, ModuleContext
+from conv_lint.rules.facts import Facts
 
 PARTIAL = "functools.partial"
 FROM_CONFIG = "from_config"
@@ -45,6 +46,10 @@ class Finding:
     end_column: int | None = None
     # Whether `conv-lint fix` pins this default: "safe", "unsafe" (only with --unsafe-fixes) or None.
     applicability: str | None = None
+    # What the message states that a program reads, as typed data (`conv_lint.rules.facts`): verify plans
+    # from it. Left out of `as_dict`, so of check's JSON: that is a public schema other tools parse, and
+    # these records change with what verify needs. The cache stores them beside the JSON fields.
+    facts: Facts | None = None
     # What the fixer needs: the call as resolved, and the catalog entry of the default.
     call: ResolvedCall | None = field(default=None, compare=False, repr=False)
     spec: Default | None = field(default=None, compare=False, repr=False)
@@ -246,10 +251,11 @@ class _Hit:
     call: ResolvedCall | None = None
     spec: Default | None = None
     parameter: str | None = None  # the argument a finding points at, when it is not about a default
+    facts: Facts | None = None
 
     @classmethod
     def of(cls, flag: Flag, api: ConvAPI | None, call: ResolvedCall | None = None) -> _Hit:
-        return cls(flag.node, flag.rule.code, flag.message, api, call, flag.default, flag.parameter)
+        return cls(flag.node, flag.rule.code, flag.message, api, call, flag.default, flag.parameter, flag.facts)
 
     def finding(self, path: str, columns: _CharacterColumns, node: ast.AST | None) -> Finding:
         located = node is not None and getattr(node, "end_lineno", None) is not None
@@ -265,6 +271,7 @@ class _Hit:
             parameter=self.spec.param if self.spec else self.parameter,
             default=self.spec.value if self.spec else None,
             applicability=pin_applicability(self.spec, self.call),
+            facts=self.facts,
             call=self.call,
             spec=self.spec,
         )

@@ -2,8 +2,9 @@
 
 An entry is keyed by the SHA-256 of the file's bytes and the target frameworks, the one setting
 the analysis reads (its messages compare with those frameworks); the whole cache belongs to one
-build of the analyzer (version plus the size and mtime of conv-lint's own source files), so
-editing either invalidates it. Entries hold what the analyzer found before select/ignore/noqa
+build of the analyzer (version, entry format, plus the size and mtime of conv-lint's own source
+files), so editing any of them invalidates it. An entry keeps each finding's JSON fields and its
+facts (``conv_lint.rules.facts``). Entries hold what the analyzer found before select/ignore/noqa
 are applied, so one entry serves every configuration with the same frameworks, and switching
 frameworks back and forth keeps both entries.
 
@@ -24,8 +25,13 @@ from pathlib import Path
 
 from conv_lint import __version__
 from conv_lint.analyzer import Finding, SourceError
+from conv_lint.rules import facts
 
 FOLDER_NAME = ".conv-lint-cache"
+# What an entry holds. Bump it when a cached finding gains or changes a field: the source files'
+# sizes and times usually change with it too, but not in a build with fixed timestamps
+# (SOURCE_DATE_EPOCH), and an old entry read as new would drop the field silently. 2: facts.
+ENTRY_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent
 
 Result = list[Finding] | SourceError
@@ -34,7 +40,7 @@ Result = list[Finding] | SourceError
 @functools.lru_cache(maxsize=None)
 def analyzer_fingerprint() -> str:
     # Every module of the package, subpackages too: the rules and the catalog are packages.
-    parts = [__version__]
+    parts = [__version__, f"entries:{ENTRY_FORMAT}"]
     for source in sorted(_PACKAGE.rglob("*.py")):
         status = source.stat()
         parts.append(f"{source.relative_to(_PACKAGE).as_posix()}:{status.st_size}:{status.st_mtime_ns}")
@@ -104,15 +110,16 @@ class Cache:
             if "error" in record:
                 error = record["error"]
                 return SourceError(error["reason"], error["line"], error["column"])
-            return [Finding(path=path, **finding) for finding in record["findings"]]
-        except (KeyError, TypeError):
+            return [Finding(path=path, **{**finding, "facts": facts.decode(finding.get("facts"))}) for finding in record["findings"]]
+        except (KeyError, TypeError, AttributeError):  # an entry this build did not write
             return None
 
     def put(self, key: str, result: Result) -> None:
         if isinstance(result, SourceError):
             record = {"error": {"reason": result.reason, "line": result.line, "column": result.column}}
         else:
-            record = {"findings": [{k: v for k, v in f.as_dict().items() if k != "path"} for f in result]}
+            record = {"findings": [{**{k: v for k, v in f.as_dict().items() if k != "path"}, "facts": facts.encode(f.facts)}
+                                   for f in result]}
         self.entries[key] = self.added[key] = record
 
     def save(self) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import FIXTURES, run
 from conv_lint.analyzer import SourceError, analyze, analyze_module, parse
+from conv_lint import cache as cache_module
 from conv_lint.cache import Cache, analyzer_fingerprint, entry_key
 
 SITE = Path(subprocess.check_output([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
@@ -79,6 +80,31 @@ def test_cache_entries_are_keyed_by_content_and_analyzer(tmp_path):
     assert again.get(entry_key(data + b"\n"), "a.py") is None
     assert again.file.name == f"{analyzer_fingerprint()}.json"
     assert (tmp_path / ".gitignore").read_text().endswith("*\n")
+
+
+def test_cache_keeps_each_findings_facts(tmp_path):
+    """Verify plans from a finding's facts: a cached finding has them as a fresh one does."""
+    data = (FIXTURES / "initializers" / "flagged_initializers.py").read_bytes() + (
+        FIXTURES / "layouts" / "flagged_kernel_layout.py").read_bytes()
+    findings = analyze(data, "a.py")
+    assert {type(f.facts).__name__ for f in findings if f.facts} == {
+        "KernelReading", "LabelledFormula", "TruncatedNormalStd", "InitializerContrast"}
+    cache = Cache(tmp_path)
+    cache.put(entry_key(data), findings)
+    cache.save()
+    cached = Cache(tmp_path).get(entry_key(data), "a.py")
+    assert [(f.code, f.facts) for f in cached] == [(f.code, f.facts) for f in findings]
+
+
+def test_a_new_entry_format_is_a_new_cache(monkeypatch):
+    """An entry written before a finding had a field would be read without it: the format names the cache."""
+    before = analyzer_fingerprint()
+    analyzer_fingerprint.cache_clear()
+    try:
+        monkeypatch.setattr(cache_module, "ENTRY_FORMAT", cache_module.ENTRY_FORMAT + 1)
+        assert analyzer_fingerprint() != before
+    finally:
+        analyzer_fingerprint.cache_clear()
 
 
 def test_concurrent_runs_share_one_cache(tmp_path):

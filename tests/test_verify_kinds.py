@@ -31,11 +31,12 @@ def pool():
         yield workers
 
 
-def message_edit(old: str, new: str):
-    """An ``edit`` for ``verdicts``: the finding's message with ``old`` replaced."""
+def facts_edit(**changes):
+    """An ``edit`` for ``verdicts``: the finding's facts (what verify plans from) with ``changes``."""
     def edit(finding, args):
-        assert old in finding.message, finding.message
-        return replace(finding, message=finding.message.replace(old, new)), args
+        for name in changes:
+            assert hasattr(finding.facts, name), finding.facts
+        return replace(finding, facts=replace(finding.facts, **changes)), args
 
     return edit
 
@@ -84,7 +85,7 @@ def test_cnv101_the_seed_posts_kernel_read_through_oiw_gives_1_7_3_and_the_fixed
 
 def test_cnv101_not_confirmed_where_the_two_orders_read_the_same_values(pool):
     """Swapping two axes of size one moves no value: the control a check that always confirms would fail."""
-    size_one_axes = message_edit("kernel of shape (3, 1, 1)", "kernel of shape (1, 1, 1)")
+    size_one_axes = facts_edit(shape=(1, 1, 1))
     results = verdicts(SEED_LAYOUT, pool, "CNV101", size_one_axes, seeds=range(100))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 
@@ -96,7 +97,7 @@ def test_cnv107_a_pytorch_weight_read_as_wio_differs_and_the_oiw_spec_agrees(poo
 
 
 def test_cnv107_not_confirmed_where_the_layer_order_is_the_order_read(pool):
-    already_read_in_its_order = message_edit("laid out (out, in, width)", "laid out (width, in, out)")
+    already_read_in_its_order = facts_edit(laid_out="WIO")
     results = verdicts(PORTED, pool, "CNV107", already_read_in_its_order, seeds=range(100))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 
@@ -135,8 +136,7 @@ def test_initializer_findings_draw_the_initializer_as_written_and_as_named(pool,
 
 
 def test_cnv108_not_confirmed_where_the_label_names_the_formula_drawn(pool):
-    labelled_right = message_edit("Glorot (Xavier) uniform is U(±sqrt(6/(fan_in + fan_out)))",
-                                  "He (Kaiming) uniform is U(±sqrt(6/fan_in))")
+    labelled_right = facts_edit(label="he")
     results = verdicts(LABELLED, pool, "CNV108", labelled_right, seeds=range(10))
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 

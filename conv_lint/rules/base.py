@@ -20,6 +20,7 @@ from conv_lint.binding import ResolvedCall
 from conv_lint.catalog import Default, target_packages
 from conv_lint.dataflow import Values
 from conv_lint.resolve import ModuleNames
+from conv_lint.rules.facts import Facts
 
 # Opinionated or opt-in codes (like flake8-bugbear's B9xx) run only when a select names
 # them more precisely than the plain prefix: `--select CNV9` or `--extend-select CNV901`.
@@ -124,3 +125,5 @@ class Flag:
     parameter: str | None = None
     # For a DefaultRule's flag: the catalog default relied on, which `conv-lint fix` pins.
     default: Default | None = None
+    # What the message states that a program reads (``conv_lint.rules.facts``), for the rules that fill it in.
+    facts: Facts | None = None

@@ -22,6 +22,9 @@ from conv_lint.catalog import (
 from conv_lint.dataflow import Values
 from conv_lint.resolve import ModuleNames, Scope, dotted_name
 from conv_lint.rules.base import Flag, ModuleContext, Rule
+from conv_lint.rules.facts import (
+    FLAX_LECUN_NORMAL, KERAS_RANDOM_UNIFORM, TORCH_CONV_DEFAULT, InitializerContrast, LabelledFormula, TruncatedNormalStd,
+)
 
 
 def _haiku_default_init(call: ResolvedCall, context: ModuleContext) -> Iterator[Flag]:
@@ -37,6 +40,7 @@ def _haiku_default_init(call: ResolvedCall, context: ModuleContext) -> Iterator[
         f" std {TRUNCATED_STD:.2f}/sqrt(fan_in); Flax's lecun_normal() has std 1/sqrt(fan_in), though both are"
         f" described as 1/sqrt(fan_in) — pass w_init={matching} to draw as Flax does",
         "w_init",
+        facts=InitializerContrast(FLAX_LECUN_NORMAL, matching),
     )
 
 
@@ -51,7 +55,8 @@ def _kernel_initializer(call: ResolvedCall, context: ModuleContext) -> Iterator[
         where = argument_node(call.node, argument)
         if kind == "he_uniform" and "torch" in context.names.packages and api.library in ALIGN_SOURCES:
             torch_default = ALIGN_SOURCES[api.library].get((KERNEL_INIT, "kaiming_uniform"))
-            instead = f" — for PyTorch's default write {torch_default.replace('{init}', api.initializers[0])}" if torch_default else ""
+            written = torch_default.replace("{init}", api.initializers[0]) if torch_default else None
+            instead = f" — for PyTorch's default write {written}" if written else ""
             yield Flag(
                 where,
                 INITIALIZER_NAME,
@@ -59,6 +64,7 @@ def _kernel_initializer(call: ResolvedCall, context: ModuleContext) -> Iterator[
                 " (this file imports torch) default to kaiming_uniform_(a=sqrt(5)), which is U(±1/sqrt(fan_in)),"
                 f" sqrt(6) = 2.45 times narrower{instead}",
                 default.param,
+                facts=InitializerContrast(TORCH_CONV_DEFAULT, written),
             )
         elif kind == "uniform_from_zero":
             yield Flag(
@@ -68,6 +74,7 @@ def _kernel_initializer(call: ResolvedCall, context: ModuleContext) -> Iterator[
                 " uniform starts at 0, unlike Keras' RandomUniform, U(-0.05, 0.05)) — for a range around 0 use"
                 " variance_scaling(..., 'uniform') or jax.random.uniform(key, shape, minval=-s, maxval=s)",
                 default.param,
+                facts=InitializerContrast(KERAS_RANDOM_UNIFORM, None),  # the advice is no one initializer to write
             )
 
 
@@ -147,6 +154,7 @@ def _truncated_normal(call: ast.Call, scope: Scope, name: str, context: ModuleCo
         f"{name}(stddev={ast.unparse(stddev)}) cuts a normal of that std at ±2 stddev without rescaling, so the weights' std is"
         f" {TRUNCATED_STD:.2f} × ({written}); lecun_normal rescales to std exactly 1/sqrt(fan_in) — use {lecun}",
         "stddev",
+        facts=TruncatedNormalStd(name, lecun),
     )
 
 
@@ -196,6 +204,7 @@ def _labelled_formula(
             INITIALIZER_NAME,
             f"{drawn} is labelled {word!r} (line {line}), but it is {actual_name}, {actual_formula};"
             f" {label_name} is {label_formula}",
+            facts=LabelledFormula(distribution, actual, label),
         )
         return
 

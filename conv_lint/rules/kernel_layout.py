@@ -20,6 +20,7 @@ from conv_lint.catalog import CHANNELS_LAST, ConvAPI
 from conv_lint.dataflow import KnownArray, Values
 from conv_lint.resolve import Scope
 from conv_lint.rules.base import Flag, ModuleContext, Rule
+from conv_lint.rules.facts import KernelReading
 
 _SPATIAL_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 _DEFAULT_SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -170,19 +171,19 @@ def _check(kernel: KnownArray, array: KnownArray | None, specs: _Specs, groups: 
         output = _output_shape(array, specs, kernel.shape, arguments)
         if output is not None:
             why += f", so the output is {_format_shape(output)}"
+    facts = KernelReading(rhs, specs.written, fits, kernel.shape, array.shape if channels_wrong else None)
     if fits is None:
         advice = "no other order of its axes fits the input either"
     elif specs.written:
         advice = f"for a ({_axis_words(fits)}) kernel use {fits!r}"
     else:
-        order = tuple(fits.index(letter) for letter in rhs)
-        advice = f"transpose it from ({_axis_words(fits)}) to ({_axis_words(rhs)}): axes {order}"
+        advice = f"transpose it from ({_axis_words(fits)}) to ({_axis_words(rhs)}): axes {facts.transpose}"
     spec_words = f"rhs spec {rhs!r}" if specs.written else f"its fixed kernel layout {rhs!r}"
     message = (
         f"{api.name} reads the kernel of shape {shape} ({kernel.what}, line {kernel.origin.lineno}) through"
         f" {spec_words} as {read_as}: {why} — {advice}"
     )
-    return Flag(arguments.where(parameter), KERNEL_LAYOUT, message, parameter)
+    return Flag(arguments.where(parameter), KERNEL_LAYOUT, message, parameter, facts=facts)
 
 
 def _ported(api: ConvAPI, kernel: KnownArray, axes: str, specs: _Specs, arguments: _Arguments) -> Flag | None:
@@ -192,13 +193,13 @@ def _ported(api: ConvAPI, kernel: KnownArray, axes: str, specs: _Specs, argument
         return None
     spatial = iter(letter for letter in rhs if letter not in "OI")
     own = "".join(next(spatial) if axis == "S" else axis for axis in axes)
-    order = tuple(own.index(letter) for letter in rhs)
+    facts = KernelReading(rhs, specs.written, own)
     instead = f", or pass {own!r} as the rhs spec" if specs.written else ""
     message = (
         f"{api.name} reads {kernel.what} (line {kernel.origin.lineno}) as ({_axis_words(rhs)}), but it is laid out"
-        f" ({_axis_words(own)}) — transpose it with axes {order} before the call{instead}"
+        f" ({_axis_words(own)}) — transpose it with axes {facts.transpose} before the call{instead}"
     )
-    return Flag(arguments.where(api.operands.kernel), PORTED_KERNEL, message, api.operands.kernel)
+    return Flag(arguments.where(api.operands.kernel), PORTED_KERNEL, message, api.operands.kernel, facts=facts)
 
 
 def _reading(shape: tuple[int, ...], rhs: str) -> dict[str, int]:

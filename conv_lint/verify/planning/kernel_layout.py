@@ -4,68 +4,42 @@ The finding says how the call reads the kernel (the rhs spec written, or the fix
 how the array is laid out (the spec that fits, or the layer it was exported from). One kernel
 array is made in that layout, from seeded probe values, and fed to the call twice, with the same
 input: as written (the call reads it through its spec) and as intended (the same values
-transposed into the order the call reads: what the message's transpose does). Where the spec is
+transposed into the order the call reads: what the finding's transpose does). Where the spec is
 written in the call, the fix is the call with the spec that fits, fed the very same array.
 
-The finding's own words are the source: the kernel's shape (CNV101), the input's shape where the
-message gives it, and the two orders. CNV107 names no shape: the probe's (width 3, 2 filters).
+The finding's facts (``KernelReading``) are the source, never its words: the two orders, the
+kernel's shape (CNV101) and the input's shape where the reading contradicts its channels. CNV107
+gives no shape: the probe's (width 3, 2 filters).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from conv_lint.analyzer import Finding
+from conv_lint.rules.facts import KernelReading
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import Call, Conv, Unsupported
 
 CODES = ("CNV101", "CNV107")
-_SHAPE = r"\(([\d, ]+)\)"
-_WORDS = {"out": "O", "in": "I"}
 
 
-def _shape(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split(",") if part.strip())
-
-
-def _letters(words: str, spatial: str) -> str:
-    """``"out, in, width"`` -> ``"OIW"``, the spatial axes named by the call's own spatial letters."""
-    names = iter(spatial)
-    return "".join(_WORDS.get(word.strip()) or next(names) for word in words.split(","))
-
-
-def read_message(code: str, message: str) -> tuple[str, str, tuple[int, ...] | None, tuple[int, ...] | None]:
-    """From a CNV101/CNV107 message: (the order the call reads, the order the array is in,
-    the kernel's shape, the input's shape), None where the message does not say."""
-    if code == "CNV107":
-        found = re.search(r" as \(([a-z, ]+)\), but it is laid out \(([a-z, ]+)\)", message)
-        if found is None:
-            raise Unsupported("the finding does not say how the kernel is laid out")
-        read_words, own_words = found.groups()
-        spatial = "DHW"[3 - (read_words.count(",") - 1):]
-        return _letters(read_words, spatial), _letters(own_words, spatial), None, None
-    shape = re.search(r"kernel of shape " + _SHAPE, message)
-    rhs = re.search(r"(?:rhs spec|fixed kernel layout) '(\w+)'", message)
-    if shape is None or rhs is None:
-        raise Unsupported("the finding does not give the kernel's shape and the order the call reads it in")
-    rhs = rhs.group(1)
-    spatial = "".join(letter for letter in rhs if letter not in "OI")
-    own = re.search(r"use '(\w+)'", message)
-    if own is not None:
-        own = own.group(1)
-    else:
-        words = re.search(r"transpose it from \(([a-z, ]+)\)", message)
-        if words is None:
-            raise Unsupported("the finding names no order of the kernel's axes that fits: nothing to compare with")
-        own = _letters(words.group(1), spatial)
-    given = re.search(r"but the input " + _SHAPE, message)
-    return rhs, own, _shape(shape.group(1)), _shape(given.group(1)) if given else None
+def _reading_of(finding: Finding) -> tuple[str, str, tuple[int, ...] | None, tuple[int, ...] | None]:
+    """From a CNV101/CNV107 finding's facts: (the order the call reads, the order the array is in,
+    the kernel's shape, the input's shape), None where the rule did not know it (every size, for the input)."""
+    reading = finding.facts
+    if not isinstance(reading, KernelReading):
+        raise Unsupported("the finding does not say how the call reads the kernel")
+    if reading.laid_out is None:
+        raise Unsupported("the finding names no order of the kernel's axes that fits: nothing to compare with")
+    input_shape = reading.input_shape if reading.input_shape is not None and None not in reading.input_shape else None
+    return reading.reads, reading.laid_out, reading.shape, input_shape
 
 
 def plan(planner, check, native: Call, conv: Conv) -> None:
     """The divergence (as written vs as intended) and, where the call writes its spec, the fix."""
     finding = check.finding
-    rhs, own, shape, input_shape = read_message(finding.code, finding.message)
+    rhs, own, shape, input_shape = _reading_of(finding)
     lhs = native.input_layout
     if len(rhs) != len(own) or len(lhs) != len(rhs):
         raise Unsupported(f"the kernel orders {rhs!r} and {own!r} do not fit the call's input layout {lhs!r}")

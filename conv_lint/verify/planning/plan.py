@@ -17,7 +17,6 @@ Every run is a ``Job`` for one worker; identical requests are run once.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 
 from conv_lint.analyzer import Finding
@@ -373,9 +372,10 @@ class Planner:
                 for call in (a, b)]
         return RunComparison(title, (a, b), names, "samples", [(shape, *jobs, None)])
 
-    def layer_initializer_check(self, check: Check, args: dict | None, compared: tuple[str, str, str]) -> None:
+    def layer_initializer_check(self, check: Check, args: dict | None, compared: tuple[str, str, str],
+                                instead: str | None) -> None:
         """A layer's kernel initializer as written vs the layer ``compared`` names ((family, parameter, source)),
-        and the initializer the finding's message says to write, where it gives one."""
+        and ``instead``, the initializer the finding says to write, where it gives one."""
         finding = check.finding
         if finding.call is None or args is None:
             raise Unsupported("the finding is on no conv call verify can read")
@@ -393,11 +393,10 @@ class Planner:
         check.divergence = self.samples("divergence", conv, native, counterpart, "kernel", names)
         if name == "equinox":
             check.notes.append("PyTorch's conv default, U(±1/sqrt(fan_in)), is drawn by equinox.nn, which draws the same")
-        advice = re.search(r"(?:pass \w+=|write )((?:keras|haiku|flax|jax)\.\S+?\(.*?\))(?: |$)", finding.message)
-        if advice is None or KERNEL_INIT not in family.hazard_params:
+        if instead is None or KERNEL_INIT not in family.hazard_params:
             check.fix_note = "the message names no initializer to write"
             return
-        aligned = native.with_kwargs(**{family.hazard_params[KERNEL_INIT]: advice.group(1)})
+        aligned = native.with_kwargs(**{family.hazard_params[KERNEL_INIT]: instead})
         check.fix = self.samples("fix", conv, aligned, counterpart, "kernel", names)
         check.fix_note = "the initializer the message says to write"
 
