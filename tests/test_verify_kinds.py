@@ -332,7 +332,10 @@ TORCH_TRANSPOSED = (
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
 def test_pytorch_transposed_convolutions_get_the_default_padding_check(pool):
-    results = verdicts(TORCH_TRANSPOSED.format(stride=2), pool, "CNV001")
+    # output_padding and dilation are translated too: ((k-1)*d - p, (k-1)*d - p + output_padding)
+    source = TORCH_TRANSPOSED.format(stride=2) + "grown = torch.nn.ConvTranspose1d(2, 4, 3, stride=2, output_padding=1, dilation=2)\n"
+    results = verdicts(source, pool, "CNV001")
+    assert len(results) == 4
     apis = {"torch.nn.ConvTranspose1d", "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d"}
     assert {r.finding.api for r in results} == apis
     assert {r.verdict for r in results} == {"CONFIRMED"}, [(r.finding.api, r.reason) for r in results]

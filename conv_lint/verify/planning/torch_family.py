@@ -55,10 +55,13 @@ class TorchFunctional(Family):
     def native(self, api, args, conv):
         return replace(super().native(api, args, conv), api=api.name)
 
+    def api_name(self, rank: int) -> str:
+        return f"torch.nn.functional.conv{rank}d"
+
     def write(self, conv, omit=frozenset()):
         kwargs = self._settings(conv, {"strides": "stride", "dilation": "dilation", "groups": "groups"}, omit)
         letters = f"NC{SPATIAL[conv.rank]}"
-        return Call(f"torch.nn.functional.conv{conv.rank}d", tuple(kwargs.items()), self.kind, self.worker, letters,
+        return Call(self.api_name(conv.rank), tuple(kwargs.items()), self.kind, self.worker, letters,
                     letters, kernel_layout=f"OI{SPATIAL[conv.rank]}")
 
 
@@ -75,9 +78,7 @@ class _Transposed:
         return replace(conv, output_padding=integers(args, "output_padding", conv.rank, 0))
 
     def write(self, conv, omit=frozenset()):
-        call = super().write(conv, omit)
-        transposed = call.api.replace(".conv", ".conv_transpose").replace("Conv", "ConvTranspose")
-        return replace(call, api=transposed, kernel_layout=f"IO{SPATIAL[conv.rank]}")
+        return replace(super().write(conv, omit), kernel_layout=f"IO{SPATIAL[conv.rank]}")
 
     def align_source(self, hazard, kind):
         return None if (hazard, kind) == (PADDING, "same") else super().align_source(hazard, kind)
@@ -86,7 +87,9 @@ class _Transposed:
         """``flax.linen.ConvTranspose(transpose_kernel=True)``, which computes what PyTorch does given
         the same kernel read (*k, out, in): PyTorch's padding p and output_padding q are lax's pairs
         ((k-1)*d - p, (k-1)*d - p + q), applied to the strided input before the convolution."""
-        pairs = conv.explicit_padding().pairs if conv.padding.kind == "explicit" else ((0, 0),) * conv.rank
+        if conv.padding.kind not in ("valid", "explicit"):
+            raise Unsupported(f"PyTorch's transposed convolutions take no padding {conv.padding!s}")
+        pairs = conv.padding.pairs or ((0, 0),) * conv.rank
         if any(low != high for low, high in pairs):
             raise Unsupported(f"PyTorch pads both sides alike, not {conv.padding}")
         output_padding = conv.output_padding or (0,) * conv.rank
@@ -100,9 +103,15 @@ class _Transposed:
 class TorchTranspose(_Transposed, Torch):
     params = (*Torch.params, "output_padding")
 
+    def api_name(self, rank):
+        return f"torch.nn.ConvTranspose{rank}d"
+
 
 class TorchFunctionalTranspose(_Transposed, TorchFunctional):
     params = (*TorchFunctional.params, "output_padding")
+
+    def api_name(self, rank):
+        return f"torch.nn.functional.conv_transpose{rank}d"
 
 
 TORCH_MODULES, TORCH_FUNCTIONS = Torch(), TorchFunctional()
