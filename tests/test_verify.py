@@ -175,6 +175,58 @@ def test_a_channels_first_tf_nn_call_the_host_cannot_run_is_run_as_its_channels_
     assert _last_line_without_onednn(probe) == "(1, 4, 4) True True"
 
 
+TF_NN_LAYOUTS = (
+    "import tensorflow as tf\n"
+    "z = tf.nn.conv2d_transpose(x, w, out_shape, 2)\n"
+    "d = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], 'SAME')\n"
+)
+
+
+@pytest.mark.parametrize("onednn", ["0", "1"])
+def test_tf_nn_transposed_and_depthwise_layouts_get_the_same_verdicts_with_and_without_onednn(tmp_path, onednn):
+    """The channels-first side of these layout checks is fed the channels-last probe: it misreads the
+    channel count and raises for what the call is (CONFIRMED), whether oneDNN runs it or this host's
+    TensorFlow has no channels-first kernel (then its channels_last twin raises the same way). A
+    (1, 1, 1, 1) input reads alike in both layouts: NOT CONFIRMED, the twin computing what oneDNN does."""
+    require_installed(*FRAMEWORKS)
+    (tmp_path / "model.py").write_text(TF_NN_LAYOUTS)
+    for input_shape, verdict in ((None, "CONFIRMED"), ("1,1,1,1", "NOT CONFIRMED")):
+        shape = ["--input-shape", input_shape] if input_shape else []
+        result = run("conv-lint", "verify", "model.py", "--select", "CNV004", "--format", "json", "--no-cache", *shape,
+                     cwd=tmp_path, env={"TF_ENABLE_ONEDNN_OPTS": onednn})
+        results = json.loads(result.stdout)["results"]
+        assert len(results) == 2 and {r["verdict"] for r in results} == {verdict}, [r["reason"] for r in results]
+
+
+@pytest.mark.parametrize("function, x_shape, kernel_shape, kwargs", [
+    ("conv2d_transpose", (1, 2, 5, 4), (3, 3, 3, 2), {"strides": [1, 1, 2, 1], "padding": "SAME"}),
+    ("conv1d_transpose", (1, 2, 5), (3, 3, 2), {"strides": 2, "padding": "VALID"}),
+    ("depthwise_conv2d", (1, 2, 5, 4), (3, 3, 2, 2), {"strides": [1, 1, 2, 2], "padding": "VALID"}),
+])
+def test_a_channels_first_tf_nn_transposed_or_depthwise_call_is_run_as_its_channels_last_twin(function, x_shape, kernel_shape, kwargs):
+    """Strides and the output_shape verify writes (the size the padding gives the input) are moved
+    with the channel axis; the twin's output is the channels-last call's, moved back."""
+    require_installed("tensorflow")
+    data_format = "NCW" if len(x_shape) == 3 else "NCHW"
+    strides = kwargs["strides"]
+    nhwc = {**kwargs, "data_format": "N" + data_format[2:] + "C",
+            "strides": [strides[0], *strides[2:], strides[1]] if isinstance(strides, list) else strides}
+    probe = (
+        "import numpy as np, tensorflow as tf\n"
+        "from conv_lint.verify.workers.tf_worker import _tf_nn, _with_output_shape\n"
+        f"x = np.random.default_rng(0).normal(size={x_shape}).astype(np.float32)\n"
+        f"k = np.random.default_rng(1).normal(size={kernel_shape}).astype(np.float32)\n"
+        f"api = 'tensorflow.nn.{function}'\n"
+        f"kwargs = _with_output_shape(api, x, k, {{**{kwargs!r}, 'data_format': {data_format!r}}})\n"
+        f"out, note = _tf_nn(tf.nn.{function}, x, k, kwargs)\n"
+        "moved = np.moveaxis(x, 1, -1)\n"
+        f"last = tf.nn.{function}(moved, k, **_with_output_shape(api, moved, k, {nhwc!r})).numpy()\n"
+        "print(out.shape, np.array_equal(out, np.moveaxis(last, -1, 1)), 'twin' in note)\n"
+    )
+    shape = {"conv2d_transpose": "(1, 3, 10, 4)", "conv1d_transpose": "(1, 3, 11)", "depthwise_conv2d": "(1, 4, 2, 1)"}
+    assert _last_line_without_onednn(probe) == f"{shape[function]} True True"
+
+
 def _last_line_without_onednn(probe: str) -> str:
     """Run ``probe`` in TensorFlow with oneDNN off: every CPU then lacks channels-first convolutions,
     as AMD EPYC without AVX-512 does by default; its last printed line."""
@@ -260,8 +312,11 @@ def test_not_confirmed_and_unverifiable_say_why(verified):
     if importlib.util.find_spec("torch") is None:  # verify runs PyTorch calls only where torch is installed
         assert torch_results and all(r["verdict"] == "UNVERIFIABLE" and "torch is not installed" in r["reason"]
                                      for r in torch_results)
-    else:
-        assert torch_results and all(r["verdict"] == "CONFIRMED" for r in torch_results), [r["reason"] for r in torch_results]
+    else:  # every PyTorch call in fixtures/ is one verify runs
+        not_confirmed = {(Path(r["path"]).name, r["line"]) for r in torch_results if r["verdict"] != "CONFIRMED"}
+        # a transposed conv whose kernel equals its stride: padding 0 keeps the rows 'SAME' keeps
+        assert not_confirmed == {("flagged_transposed.py", 14), ("flagged_transposed.py", 15), ("flagged_transposed.py", 25)}
+        assert {r["verdict"] for r in torch_results} == {"CONFIRMED", "NOT CONFIRMED"}, [r["reason"] for r in torch_results]
 
 
 def test_workers_never_share_a_framework(verified):

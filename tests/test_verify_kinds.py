@@ -6,6 +6,7 @@ analysis of a small module; a control edits one to a configuration where the two
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 from dataclasses import replace
@@ -41,9 +42,10 @@ def facts_edit(**changes):
     return edit
 
 
-def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096, input_shape=None) -> list:
+def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_size=4096, input_shape=None,
+             kernel_size=3) -> list:
     """The results of verify's checks of every ``code`` finding in ``source`` (``edit``: a change to
-    each finding first), one per finding and seed."""
+    each finding first; ``kernel_size``: the probe's kernel, given to functional calls), one per finding and seed."""
     analysis = analyze_source(source, "<module>")
     evaluator = Evaluator(analysis)
     findings = [f for f in analysis.findings if f.code == code]
@@ -51,7 +53,7 @@ def verdicts(source: str, pool: Pool, code: str, edit=None, seeds=(0,), sample_s
     jobs = Jobs()
     checks = []
     for seed in seeds:
-        planner = Planner(Probe(seed=seed, input_shape=input_shape), jobs, sample_size=sample_size)
+        planner = Planner(Probe(seed=seed, input_shape=input_shape, kernel_size=kernel_size), jobs, sample_size=sample_size)
         for finding in findings:
             args = evaluator.arguments(finding.call) if finding.call else None
             finding, args = edit(finding, args) if edit else (finding, args)
@@ -190,6 +192,46 @@ def test_a_separable_layers_initializer_is_not_confirmed_where_it_draws_the_othe
     assert {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
 
 
+def argument_edit(**sources):
+    """An ``edit`` for ``verdicts``: the call's arguments with ``sources`` written in."""
+    def edit(finding, args):
+        return finding, {**args, **{name: Known(source, ast.literal_eval(source)) for name, source in sources.items()}}
+
+    return edit
+
+
+# tf.nn's transposed and depthwise convolutions: the call with the other default in tf.nn's spelling
+# (padding='VALID', data_format='NC...'), fed the probe's kernel; output_shape is the probe's.
+TF_NN_VARIANTS = (
+    "import tensorflow as tf\n"
+    "y = tf.nn.conv1d_transpose(x, w, out_shape, 2)\n"
+    "z = tf.nn.conv2d_transpose(x, w, out_shape, [1, 2, 2, 1])\n"
+    "d = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], 'SAME')\n"
+)
+
+
+@pytest.mark.parametrize("code", ["CNV001", "CNV004"])
+def test_tf_nn_transposed_and_depthwise_convolutions_get_the_default_checks(pool, code):
+    results = verdicts(TF_NN_VARIANTS, pool, code)
+    apis = {"tensorflow.nn.conv1d_transpose", "tensorflow.nn.conv2d_transpose"}
+    assert {r.finding.api for r in results} == (apis | {"tensorflow.nn.depthwise_conv2d"} if code == "CNV004" else apis)
+    assert {r.verdict for r in results} == {"CONFIRMED"}, [(r.finding.api, r.reason) for r in results]
+
+
+def test_a_tf_nn_transposed_padding_is_not_confirmed_for_a_one_wide_kernel_at_stride_one(pool):
+    """'SAME' and 'VALID' crop nothing from a transposed convolution whose kernel is one wide at stride 1."""
+    source = "import tensorflow as tf\ny = tf.nn.conv1d_transpose(x, w, out_shape, 1)\nz = tf.nn.conv2d_transpose(x, w, out_shape, 1)\n"
+    results = verdicts(source, pool, "CNV001", seeds=range(30), kernel_size=1)
+    assert len(results) == 60 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
+def test_a_tf_nn_layout_is_not_confirmed_where_both_layouts_read_the_input_alike(pool):
+    """A (1, 1, 1, 1) input reads the same channels-last and channels-first."""
+    source = "import tensorflow as tf\nz = tf.nn.conv2d_transpose(x, w, out_shape, 2)\nd = tf.nn.depthwise_conv2d(x, w, [1, 1, 1, 1], 'SAME')\n"
+    results = verdicts(source, pool, "CNV004", seeds=range(30), input_shape=(1, 1, 1, 1))
+    assert len(results) == 60 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]
+
+
 # -- CNV105: transpose_kernel=False vs the gradient-of-conv transpose (Keras) on the same kernel --
 
 TRANSPOSES = (
@@ -262,14 +304,19 @@ def test_pytorch_calls_run_in_their_own_worker_and_their_default_padding_is_chec
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pytorch_padding_not_confirmed_where_it_is_written_as_flaxs_same(pool):
+    """At stride 1 a 3-wide kernel's padding=1 pads what 'SAME' does: (1, 1)."""
+    results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001", argument_edit(padding="1"), seeds=range(100))
+    modules = [r for r in results if r.finding.api == "torch.nn.Conv1d"]
+    assert modules and {r.verdict for r in modules} == {"NOT CONFIRMED"}, [r.reason for r in modules][:3]
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
 def test_pytorch_padding_not_confirmed_where_the_kernel_is_one_wide(pool):
     # check reports no padding on a literal 1-wide kernel, so the finding of a 3-wide one is run at 1 wide:
     # the padding default then changes nothing, whatever the seed.
-    def one_wide(finding, args):
-        return finding, {**args, "kernel_size": Known("1", 1)} if "kernel_size" in args else args
-
     assert not [f for f in analyze_source(TORCH_CALLS.format(k=1), "<module>").findings if f.line == 2 and f.code == "CNV001"]
-    results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001", edit=one_wide, seeds=range(100))
+    results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001", argument_edit(kernel_size="1"), seeds=range(100))
     modules = [r for r in results if r.finding.api == "torch.nn.Conv1d"]
     assert modules and {r.verdict for r in modules} == {"NOT CONFIRMED"}, [r.reason for r in modules][:3]
 
@@ -279,3 +326,33 @@ def test_without_torch_pytorch_calls_are_unverifiable_and_say_so(pool):
     results = verdicts(TORCH_CALLS.format(k=3), pool, "CNV001")
     assert {r.verdict for r in results} == {"UNVERIFIABLE"}
     assert all("torch is not installed" in r.reason for r in results), [r.reason for r in results]
+
+
+# PyTorch's transposed convolutions take no 'same': they are compared with flax.linen.ConvTranspose(
+# transpose_kernel=True) holding the same kernel, left to its default 'SAME' (the fix: the call's
+# padding as explicit lax pairs).
+TORCH_TRANSPOSED = (
+    "import torch\n"
+    "up = torch.nn.ConvTranspose1d(2, 4, 3, stride={stride})\n"
+    "y = torch.nn.functional.conv_transpose1d(x, w, stride={stride})\n"
+    "z = torch.conv_transpose2d(x, w)\n"
+)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pytorch_transposed_convolutions_get_the_default_padding_check(pool):
+    # output_padding and dilation are translated too: ((k-1)*d - p, (k-1)*d - p + output_padding)
+    source = TORCH_TRANSPOSED.format(stride=2) + "grown = torch.nn.ConvTranspose1d(2, 4, 3, stride=2, output_padding=1, dilation=2)\n"
+    results = verdicts(source, pool, "CNV001")
+    assert len(results) == 4
+    apis = {"torch.nn.ConvTranspose1d", "torch.nn.functional.conv_transpose1d", "torch.nn.functional.conv_transpose2d"}
+    assert {r.finding.api for r in results} == apis
+    assert {r.verdict for r in results} == {"CONFIRMED"}, [(r.finding.api, r.reason) for r in results]
+    assert {r.fix.status for r in results} == {"FIX VERIFIED"}, [r.fix.summary for r in results]
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_pytorch_transposed_padding_not_confirmed_where_it_is_written_as_flaxs_same(pool):
+    """At stride 1 a 3-wide kernel's padding=1 crops what lax's 'SAME' does: (1, 1)."""
+    results = verdicts(TORCH_TRANSPOSED.format(stride=1), pool, "CNV001", argument_edit(padding="1"), seeds=range(30))
+    assert len(results) == 90 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]

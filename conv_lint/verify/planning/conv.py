@@ -38,6 +38,7 @@ class Conv:
     groups: int = 1
     in_channels: int | None = None  # only where the call names it (NNX, Equinox)
     flip: bool = False  # a true convolution: the kernel is reversed (signal-style convolve)
+    output_padding: tuple[int, ...] = ()  # a PyTorch transposed convolution's, added at the end of each axis
 
     @property
     def effective_kernel(self) -> tuple[int, ...]:

@@ -31,7 +31,7 @@ from conv_lint.verify.planning.probe import Probe
 
 
 
-def _letters(rank: int, channels_last: bool) -> str:
+def layout_letters(rank: int, channels_last: bool) -> str:
     return f"N{SPATIAL[rank]}C" if channels_last else f"NC{SPATIAL[rank]}"
 
 
@@ -76,6 +76,11 @@ class Family:
             if known is not None:
                 kwargs.append((name, known.source))
         return replace(self.write(conv), api=api.name, kwargs=tuple(kwargs))
+
+    def translated(self, conv: Conv, omit: frozenset[str] = frozenset()) -> Call | None:
+        """``conv`` in another framework, for a family that cannot spell another framework's default
+        itself (PyTorch's transposed convolutions take no 'same'); None where it can."""
+        return None
 
     def padding_source(self, conv: Conv) -> tuple[str, tuple[tuple[int, int], ...]]:
         """How this family writes ``conv``'s padding: an argument, and any separate zero-padding step."""
@@ -162,7 +167,7 @@ class Layer(Family):
             channels_last = self.layout == "channels_last"
         else:
             channels_last = conv.channels_last if LAYOUT not in omit else self.omitted_channels_last()
-        letters = _letters(conv.rank, channels_last)
+        letters = layout_letters(conv.rank, channels_last)
         return Call(self.api_name(conv.rank), tuple(kwargs.items()), self.kind, self.worker, letters, letters,
                     pad=pad, use_bias=conv.use_bias)
 
@@ -243,7 +248,7 @@ class Haiku(Layer):
         return f"haiku.Conv{rank}D"
 
     def layout_source(self, conv):
-        return repr(_letters(conv.rank, conv.channels_last))
+        return repr(layout_letters(conv.rank, conv.channels_last))
 
 
 class Equinox(Layer):
@@ -265,7 +270,7 @@ class Equinox(Layer):
         return f"equinox.nn.Conv{rank}d"
 
 
-def _functional(probe: Probe, rank: int, **settings) -> Conv:
+def functional_conv(probe: Probe, rank: int, **settings) -> Conv:
     """A functional call's kernel is an array argument: the probe's (size 3, one filter)."""
     return Conv(rank=rank, filters=probe.filters, kernel_size=(probe.kernel_size,) * rank, use_bias=False, **settings)
 
@@ -295,7 +300,7 @@ class Lax(Family):
         lhs, _, _ = _dimension_letters(literal(args, "dimension_numbers"), rank)
         if lhs[0] != "N" or "C" not in (lhs[1], lhs[-1]):
             raise Unsupported(f"input layout {lhs} is not modelled")
-        return _functional(
+        return functional_conv(
             probe,
             rank,
             strides=integers(args, "window_strides", rank),
@@ -346,7 +351,7 @@ class TfNN(Family):
             rank = len(data_format) - 2
         else:
             rank = rank_from(args, ("strides", "dilations"), probe, "pass strides as a tuple, or data_format")
-        return _functional(
+        return functional_conv(
             probe,
             rank,
             strides=integers(args, "stride" if leaf == "conv1d" else "strides", rank),
@@ -357,7 +362,7 @@ class TfNN(Family):
 
     def native(self, api, args, conv):
         call = super().native(api, args, conv)
-        letters = _letters(conv.rank, conv.channels_last)
+        letters = layout_letters(conv.rank, conv.channels_last)
         return replace(call, input_layout=letters, output_layout=letters)
 
     def padding_source(self, conv):
@@ -373,8 +378,8 @@ class TfNN(Family):
         kwargs.update(self._settings(conv, {"strides": "strides", "dilation": "dilations", "groups": "groups"}, omit))
         pad = self.padding_source(conv)[1] if PADDING not in omit else ()
         if LAYOUT not in omit:
-            kwargs["data_format"] = repr(_letters(conv.rank, conv.channels_last))
-        letters = _letters(conv.rank, conv.channels_last or LAYOUT in omit)
+            kwargs["data_format"] = repr(layout_letters(conv.rank, conv.channels_last))
+        letters = layout_letters(conv.rank, conv.channels_last or LAYOUT in omit)
         return Call("tensorflow.nn.convolution", tuple(kwargs.items()), self.kind, self.worker, letters, letters,
                     kernel_layout=f"{SPATIAL[conv.rank]}IO", pad=pad)
 

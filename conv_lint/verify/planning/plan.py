@@ -36,7 +36,7 @@ from conv_lint.verify.judging import agreement
 from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
-from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
+from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of, layout_letters
 from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.torch_family import torch_family
 from conv_lint.verify.planning.values import NotStatic
@@ -216,7 +216,7 @@ class Planner:
         except Unsupported:
             torch = torch_family(api)
             if torch is not None:
-                return torch, False
+                return torch, api.transposed
             variant = variants.variant_of(api)
             if variant is None:
                 raise
@@ -232,6 +232,9 @@ class Planner:
             source = family.layout_source(replace(conv, channels_last=named.kind == "channels_last"))
         else:
             source = family.align_source(spec.hazard, named.kind)
+        if source is None and spec.hazard == PADDING and family.translated(conv) is not None:
+            self._translated_checks(check, conv, family, named)
+            return
         if source is None and spec.hazard in (KERNEL_INIT, BIAS_INIT):
             # No spelling of it here (PyTorch's bias default): the layer the message names, as for plain layers.
             contrast, other = self._counterpart(check.finding.call.api, spec, check)
@@ -242,6 +245,8 @@ class Planner:
             raise Unsupported(f"conv-lint has no spelling of {named.api}'s default ({named.value}) for {native.api}")
         parameter = check.finding.parameter
         counterpart = check.counterpart = native.with_kwargs(**{parameter: source})
+        if spec.hazard == LAYOUT and native.output_layout:  # its output comes in the layout it is written with
+            counterpart = check.counterpart = replace(counterpart, output_layout=layout_letters(conv.rank, named.kind == "channels_last"))
         names = ("as written", f"with {named.api}'s default")
         check.notes.append(f"{native.api} is not translated to another framework: the call is run with "
                            f"{parameter}={source}, {named.api}'s default ({named.value}) in its spelling")
@@ -251,6 +256,19 @@ class Planner:
             check.divergence = self.samples("divergence", conv, native, counterpart, weight, names)
             return
         check.divergence = self.own_weights("divergence", conv, native, counterpart, names, as_held=spec.hazard == LAYOUT)
+
+    def _translated_checks(self, check: Check, conv: Conv, family: Family, named: Contrast) -> None:
+        """A call that cannot spell the other framework's padding (PyTorch's transposed convolutions
+        take no 'same') vs the same computation in a framework that can, leaving the padding to its
+        default; the fix is that one with the call's padding written in, holding the same kernel."""
+        native = check.native
+        counterpart = check.counterpart = family.translated(conv, frozenset({PADDING}))
+        names = (native.api, counterpart.api)
+        check.notes.append(f"{native.api} cannot spell {named.api}'s default ({named.value}): it is compared with "
+                           f"{counterpart.api}, which computes the same from the same kernel, left to its default padding")
+        check.divergence = self.values("divergence", conv, native, counterpart, names)
+        check.fix = self.values("fix", conv, native, family.translated(conv), names)
+        check.fix_note = f"{counterpart.api} with the call's padding written as explicit pairs"
 
     def _read_call(self, check: Check, args: dict) -> tuple[Call, Conv]:
         """The finding's call as written, and what it computes (input channels filled in from the probe)."""

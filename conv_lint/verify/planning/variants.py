@@ -16,11 +16,25 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from conv_lint.catalog import ConvAPI
+from conv_lint.catalog import PADDING, ConvAPI
 from conv_lint.verify.planning import probe as probes
-from conv_lint.verify.planning.arguments import literal
+from conv_lint.verify.planning.arguments import default_kind, integers, literal, read_channels_last, read_padding
 from conv_lint.verify.planning.conv import SPATIAL, Padding, Unsupported
-from conv_lint.verify.planning.families import EQUINOX, FLAX, HAIKU, KERAS, Equinox, FlaxLinen, FlaxNNX, Haiku, Keras, Lax
+from conv_lint.verify.planning.families import (
+    EQUINOX,
+    FLAX,
+    HAIKU,
+    KERAS,
+    Equinox,
+    FlaxLinen,
+    FlaxNNX,
+    Haiku,
+    Keras,
+    Lax,
+    TfNN,
+    functional_conv,
+    layout_letters,
+)
 from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.values import Known
 
@@ -99,6 +113,39 @@ class LaxTranspose(Lax):
         return repr((f"NC{spatial}", f"OI{spatial}", f"NC{spatial}"))
 
 
+class TfNNVariant(TfNN):
+    """``tf.nn.conv1d_transpose``/``conv2d_transpose`` (filters (*k, out, in)) and ``tf.nn.depthwise_conv2d``
+    (filter (*k, in, multiplier)), given the probe's kernel. A transposed call's ``output_shape`` is
+    written for its own input, not the probe's: the TensorFlow worker gives the size its padding
+    makes of the probe (see ``tf_worker._with_output_shape``)."""
+
+    params = ("strides", "padding", "data_format", "dilations")
+
+    def read(self, api, args, probe):
+        rank = _rank_from_name(api)
+        conv = functional_conv(
+            probe,
+            rank,
+            strides=integers(args, "strides", rank),
+            dilation=integers(args, "dilations", rank),
+            padding=read_padding(literal(args, "padding"), rank, default_kind(api, "padding", "valid")),
+            channels_last=read_channels_last(literal(args, "data_format"), "channels_last"),
+        )
+        if api.transposed and conv.padding.kind not in ("valid", "same"):
+            raise Unsupported(f"padding={conv.padding} of a transposed tf.nn convolution (it crops the output) is not modelled")
+        return conv
+
+    def native(self, api, args, conv):
+        call = super().native(api, args, conv)
+        return replace(call, kernel_layout=f"{SPATIAL[conv.rank]}OI") if api.transposed else call
+
+    def align_source(self, hazard, kind):
+        return repr(kind.upper()) if hazard == PADDING and kind in ("valid", "same") else None
+
+    def layout_source(self, conv):
+        return repr(layout_letters(conv.rank, conv.channels_last))
+
+
 def _channels_last_numbers(args: dict, probe: Probe):
     strides = literal(args, "strides")
     rank = len(strides) if isinstance(strides, (tuple, list)) else probe.rank() or 1
@@ -113,6 +160,8 @@ def variant_of(api: ConvAPI):
     """The family that runs a transposed, separable or depthwise API as written, or None."""
     if api.name == "jax.lax.conv_transpose":
         return LaxTranspose()
+    if api.name.startswith("tensorflow.nn."):  # tf.nn's transposed and depthwise functions
+        return TfNNVariant()
     if api.library == FLAX.align:
         return FlaxNNXVariant() if api.name.startswith("flax.nnx.") else FlaxVariant()
     return _VARIANTS.get(api.library)

@@ -70,7 +70,8 @@ def run(request: dict) -> dict:
             kernel = to_layout(array(request["kernel"]), request["kernel_layout"], kernel=True)
             if request.get("flip"):
                 kernel = np.flip(kernel)
-            output, ran_as = _tf_nn(function, _pad(x, request, layer=False), kernel, kwargs)
+            x = _pad(x, request, layer=False)
+            output, ran_as = _tf_nn(function, x, kernel, _with_output_shape(request["api"], x, kernel, kwargs))
             weights = {}
     except Exception as error:  # the framework rejected the call: that is the outcome to report
         return raised(error)
@@ -129,6 +130,35 @@ def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
 def _twin_note(error: BaseException) -> str:
     return ("run as its channels_last twin with the same weights (input and output transposed): "
             f"this host's TensorFlow cannot run channels_first ({type(error).__name__})")
+
+
+def _with_output_shape(api: str, x: np.ndarray, kernel: np.ndarray, kwargs: dict) -> dict:
+    """A ``tf.nn.conv*_transpose`` call's ``output_shape`` for the input it is fed (the one the call
+    writes is for its own input): the size its padding gives, as Keras' ``Conv*DTranspose`` computes
+    it, n*s for 'SAME' and n*s + max(k_eff - s, 0) for 'VALID'; the channels are the filters'
+    out axis (they are (*k, out, in)). Read in the call's ``data_format``, as TensorFlow reads the input."""
+    if not api.endswith("_transpose") or "output_shape" in kwargs:
+        return kwargs
+    rank = kernel.ndim - 2
+    channels_first = str(kwargs.get("data_format") or "").startswith("NC")
+    sizes = x.shape[2:] if channels_first else x.shape[1:-1]
+    strides = _spatial(kwargs.get("strides", 1), rank, channels_first)
+    dilations = _spatial(kwargs.get("dilations") or 1, rank, channels_first)
+    same = str(kwargs.get("padding", "SAME")).upper() == "SAME"
+    spatial = [n * s if same else n * s + max((k - 1) * d + 1 - s, 0)
+               for n, s, k, d in zip(sizes, strides, kernel.shape[:rank], dilations)]
+    out = kernel.shape[-2]
+    return {**kwargs, "output_shape": [x.shape[0], out, *spatial] if channels_first else [x.shape[0], *spatial, out]}
+
+
+def _spatial(value, rank: int, channels_first: bool) -> list[int]:
+    """tf.nn's strides or dilations per spatial axis: an int, or a list of 1, rank or rank + 2."""
+    if isinstance(value, int):
+        return [value] * rank
+    value = list(value)
+    if len(value) == rank + 2:
+        return value[2:] if channels_first else value[1:-1]
+    return value * rank if len(value) == 1 else value
 
 
 def _tf_nn(function, x, kernel: np.ndarray, kwargs: dict):
