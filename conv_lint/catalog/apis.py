@@ -49,16 +49,16 @@ def _keras_init(param: str) -> Default:
 _KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"), _KERAS_BIAS)
 
 
-# Where Keras 2 code imports the conv layers from: Keras 2.6-2.12 released as `keras`
-# (`keras.layers.convolutional`, a package of one module per layer from 2.9; tf_keras keeps that
-# layout under tf_keras.src), and TensorFlow's own copy (`tensorflow.python.keras`, still shipped).
+# Where Keras 2 code imports the conv layers from: Keras 2 released as `keras` (`keras.layers.convolutional`,
+# in later 2.x releases a package of one module per layer, the layout tf_keras keeps under
+# tf_keras.src), and TensorFlow's own copy (`tensorflow.python.keras`, still shipped in 2.21).
 # Keras 3 has neither path, so a call through them is Keras 2 and gets tf_keras's defaults.
 KERAS_2_LEGACY_LAYERS = (
     "keras.layers.convolutional",
     "tensorflow.python.keras.layers",
     "tensorflow.python.keras.layers.convolutional",
 )
-# Layers Keras 2 added after TensorFlow's copy stopped (at Keras 2.6).
+# Layers tensorflow.python.keras does not have (TensorFlow 2.21; tests/test_catalog_truth.py imports every name).
 _NOT_IN_TENSORFLOW_PYTHON_KERAS = frozenset({"DepthwiseConv1D", "Convolution1DTranspose"})
 
 
