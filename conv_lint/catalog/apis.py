@@ -395,21 +395,19 @@ APIS: tuple[ConvAPI, ...] = (
         window=Window(None, "stride", "dilations"),
         operands=Operands("value", "filters", CHANNELS_LAST, spec="data_format"),
     ),
-    ConvAPI(
-        names=(f"{TF_V1_NN}.conv2d",),
-        side=TENSORFLOW,
-        positional=_split("input filter strides padding use_cudnn_on_gpu data_format dilations name filters"),
-        defaults=(Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last", pin='"NHWC"'),),
-        window=_TF_NN_WINDOW,
-        operands=_TF_V1_NN_OPERANDS,
-    ),
-    ConvAPI(
-        names=(f"{TF_V1_NN}.conv3d",),
-        side=TENSORFLOW,
-        positional=_split("input filter strides padding data_format dilations name filters"),
-        defaults=(Default(LAYOUT, "data_format", "'NDHWC'", "channels_last", "channels-last", pin='"NDHWC"'),),
-        window=_TF_NN_WINDOW,
-        operands=_TF_V1_NN_OPERANDS,
+    *(
+        ConvAPI(
+            names=(f"{TF_V1_NN}.{leaf}",),
+            side=TENSORFLOW,
+            positional=_split(positional),
+            defaults=(Default(LAYOUT, "data_format", f"'{layout}'", "channels_last", "channels-last", pin=f'"{layout}"'),),
+            window=_TF_NN_WINDOW,
+            operands=_TF_V1_NN_OPERANDS,
+        )
+        for leaf, layout, positional in (
+            ("conv2d", "NHWC", "input filter strides padding use_cudnn_on_gpu data_format dilations name filters"),
+            ("conv3d", "NDHWC", "input filter strides padding data_format dilations name filters"),
+        )
     ),
     ConvAPI(
         names=(f"{TF_V1_NN}.conv2d_transpose",),
