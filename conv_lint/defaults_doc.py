@@ -7,7 +7,7 @@ the numbers ``tests/test_catalog_truth.py`` measures in the installed frameworks
 
 from __future__ import annotations
 
-from conv_lint.catalog import CATALOG, CONTRASTS, Catalog, ConvAPI, Default
+from conv_lint.catalog import CATALOG, CONTRASTS, KERAS_2_LEGACY_LAYERS, Catalog, ConvAPI, Default
 from conv_lint.rules import RULES_BY_HAZARD
 
 HEADER = """# Framework defaults
@@ -78,7 +78,15 @@ def _pin(default: Default) -> str:
 
 
 def _modules(apis: list[ConvAPI]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name.rpartition(".")[0] for api in apis for name in api.names))
+    return tuple(dict.fromkeys(_module(name) for api in apis for name in api.names))
+
+
+def _module(name: str) -> str:
+    """The module of a catalog name; Keras 2's one module per layer (``keras.layers.convolutional.conv1d``)
+    written once, as ``keras.layers.convolutional[.*]``."""
+    module = name.rpartition(".")[0]
+    package = KERAS_2_LEGACY_LAYERS[0]
+    return f"{package}[.*]" if module == package or module.startswith(f"{package}.") else module
 
 
 def _also_reached(apis: list[ConvAPI]) -> str:

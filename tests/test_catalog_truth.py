@@ -69,6 +69,9 @@ from conv_lint.catalog import (  # noqa: E402
     TRANSPOSE_KERNEL,
     TRUNCATED_NORMALS,
     aliased_names,
+    KERAS_2_LEGACY_LAYERS,
+    TF_V1_LAYERS,
+    TF_V1_NN,
     UNIFORM_BOUNDS,
     ConvAPI,
 )
@@ -89,6 +92,13 @@ SIDE_OF_ROOT = {
     "scipy": NUMPY,
     "torch": TORCH,
 }
+# Keras 2 as released under the name `keras` (2.6-2.12) lives on as tf_keras, its modules under tf_keras.src:
+# the catalog's `keras.layers.convolutional...` names are read there (Keras 3 has no such module).
+KERAS_2_RELEASED, KERAS_2_NOW = "keras.layers.convolutional", "tf_keras.src.layers.convolutional"
+# TF1's layers exist in TensorFlow 2.16+ only with Keras 2: TF_USE_LEGACY_KERAS=1 before TensorFlow
+# loads (and tf_keras installed). This module measures them in such a process of its own
+# (test_tf1_layers_in_a_legacy_keras_process), where LEGACY_KERAS is true.
+LEGACY_KERAS = os.environ.get("TF_USE_LEGACY_KERAS") == "1"
 # Their classes hide the real signature behind a metaclass or a generic __call__.
 INIT_SIGNATURE_PREFIXES = ("haiku.", "equinox.", "flax.nnx.")
 
@@ -119,8 +129,19 @@ def need(module: str):
     return importlib.import_module(module)
 
 
+def installed_name(name: str) -> str:
+    """Where the installed packages hold ``name``: a Keras 2 ``keras.layers.convolutional`` name in tf_keras."""
+    if name.startswith(KERAS_2_RELEASED + "."):
+        pytest.importorskip("tf_keras")
+        return KERAS_2_NOW + name[len(KERAS_2_RELEASED):]
+    return name
+
+
 def resolve(name: str):
     """Import the longest importable module prefix of ``name`` and getattr the rest."""
+    if name.startswith(TF_V1_LAYERS + ".") and not LEGACY_KERAS:
+        pytest.skip("TF1 layers need TF_USE_LEGACY_KERAS=1: test_tf1_layers_in_a_legacy_keras_process runs this")
+    name = installed_name(name)
     _import_root(name)
     parts = name.split(".")
     for cut in range(len(parts) - 1, 0, -1):
@@ -217,6 +238,47 @@ def test_package_alias_is_the_same_object(name, alias):
     assert resolve(alias) is resolve(name)
 
 
+KERAS_2_LEGACY = [(api, name) for api, name in ALL_NAMES if name.startswith(KERAS_2_LEGACY_LAYERS)]
+
+
+@pytest.mark.parametrize("api, name", KERAS_2_LEGACY, ids=[name for _, name in KERAS_2_LEGACY])
+def test_keras_2_module_path_is_in_the_keras_2_entry(api, name):
+    # `from keras.layers.convolutional import Conv1D` is Keras 2 code: it gets tf_keras's entry.
+    leaf = name.rpartition(".")[2]
+    assert f"tf_keras.layers.{leaf}" in api.names
+    if name.startswith(KERAS_2_RELEASED):
+        assert resolve(name) is resolve(f"tf_keras.layers.{leaf}")  # tf_keras.src.layers.convolutional...
+    else:  # TensorFlow's own copy of Keras 2, a class of its own: its signature and behaviour are checked below
+        assert resolve(name) is resolve(f"tensorflow.python.keras.layers.{leaf}")
+
+
+def test_keras_3_has_no_keras_2_module_path():
+    # Which is what makes `keras.layers.convolutional` Keras 2 code.
+    need("keras")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(KERAS_2_RELEASED)
+
+
+V1_REEXPORTS = [(api, name) for api, name in ALL_NAMES
+                if name.startswith("tensorflow.compat.v1.") and not api.name.startswith("tensorflow.compat.v1.")]
+
+
+@pytest.mark.parametrize("api, name", V1_REEXPORTS, ids=[name for _, name in V1_REEXPORTS])
+def test_compat_v1_name_of_a_tf2_entry_is_that_object(api, name):
+    assert resolve(name) is resolve(api.name)
+
+
+V1_NN = [api for api in APIS if api.name.startswith(TF_V1_NN + ".")]
+
+
+@pytest.mark.parametrize("api", V1_NN, ids=lambda api: api.name)
+def test_compat_v1_nn_entry_is_not_tf_nn(api):
+    # Why tf.compat.v1.nn has entries of its own, not a package alias.
+    leaf = api.name.rpartition(".")[2]
+    assert resolve(api.name) is not resolve(f"tensorflow.nn.{leaf}")
+    assert list(signature_of(api.name).parameters) != list(signature_of(f"tensorflow.nn.{leaf}").parameters)
+
+
 # --------------------------------------------------------------------------------------
 # 1. Signatures
 # --------------------------------------------------------------------------------------
@@ -281,8 +343,19 @@ def _check_zeros(initializer) -> None:
     np.testing.assert_array_equal(sample, np.asarray(initializers.zeros(key, (3, 4))))
 
 
+def _check_tf1_zeros_initializer(initializer) -> None:
+    tf = need("tensorflow")
+    np = need("numpy")
+    assert type(initializer) is tf.compat.v1.zeros_initializer
+    assert not np.asarray(initializer((3, 4))).any()
+
+
 # Catalog values that are not literals, and how to tell the signature default is that.
-CALLABLE_DEFAULTS = {"lecun_normal()": _check_lecun_normal, "zeros": _check_zeros}
+CALLABLE_DEFAULTS = {
+    "lecun_normal()": _check_lecun_normal,
+    "zeros": _check_zeros,
+    "zeros_initializer()": _check_tf1_zeros_initializer,
+}
 
 
 @pytest.mark.parametrize(
@@ -444,8 +517,8 @@ def _measure_keras_init(name: str, kw: dict) -> dict:
         layer.build((None, *(9,) * p.dims, 64))
     if p.separable:
         weights = {"depthwise_initializer": layer.depthwise_kernel, "pointwise_initializer": layer.pointwise_kernel}
-    elif p.depthwise:
-        weights = {"depthwise_initializer": layer.kernel}
+    elif p.depthwise:  # Keras 3 keeps the depthwise kernel as .kernel, Keras 2 as .depthwise_kernel
+        weights = {"depthwise_initializer": layer.depthwise_kernel if hasattr(layer, "depthwise_kernel") else layer.kernel}
     else:
         weights = {"kernel_initializer": layer.kernel, KERNEL_INIT: layer.kernel}
     measured = {}
@@ -485,14 +558,57 @@ def _measure_tf_nn(name: str, kw: dict) -> dict:
     def run(layout):
         x = tf.ones(_shape(layout, p.dims, C_IN))
         if p.leaf == "convolution":
-            return p.obj(x, filters, **kw).shape  # padding and data_format left out
+            return p.obj(x, filters, **_required_padding(name), **kw).shape  # data_format (and padding) left out
         return p.obj(x, filters, strides, "VALID", **kw).shape
 
     layout, padding = _probe(run, p.dims, c_out=c_out)
     measured = {"data_format": layout, LAYOUT: layout}
-    if p.leaf == "convolution":
+    if p.leaf == "convolution" and not _required_padding(name):
         measured["padding"] = padding
     return measured
+
+
+def _required_padding(name: str) -> dict:
+    """tf.compat.v1.nn.convolution requires padding (third), tf.nn.convolution has a default."""
+    return {"padding": "VALID"} if name.startswith(TF_V1_NN + ".") else {}
+
+
+def _tf1_layer_run(p: SimpleNamespace, x, filters: int, kw: dict) -> list:
+    """A TF1 layer function in a graph of its own, seeded: its output, then its variables (kernel, bias)."""
+    tf = need("tensorflow")
+    tf_keras = need("tf_keras")
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(0)
+        tf_keras.utils.set_random_seed(0)  # the layers' initializers draw from it: the same numbers every run
+        y = p.obj(tf.constant(x), filters, K, **kw)
+        variables = v1.global_variables()
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            return session.run([y, *variables])
+
+
+def _measure_tf1_layers(name: str, kw: dict) -> dict:
+    tf = need("tensorflow")
+    p = _parts(name)
+
+    def run(layout):
+        return p.obj(tf.ones(_shape(layout, p.dims, C_IN)), C_OUT, K, **kw).shape
+
+    layout, padding = _probe(run, p.dims, transpose=p.transpose)
+    return {"padding": padding, "data_format": layout, LAYOUT: layout}
+
+
+def _measure_tf1_layers_init(name: str, kw: dict) -> dict:
+    np = need("numpy")
+    p = _parts(name)
+    _, kernel, bias = _tf1_layer_run(p, np.ones((1, *(9,) * p.dims, 64), "float32"), 128, kw)
+    receptive = math.prod(kernel.shape[:-2])
+    kernel_kinds = _init_kinds(kernel, receptive * kernel.shape[-2], receptive * kernel.shape[-1])
+    bias_kinds = _init_kinds(bias, 1, 1)
+    return {"kernel_initializer": kernel_kinds, KERNEL_INIT: kernel_kinds, "bias_initializer": bias_kinds,
+            BIAS_INIT: bias_kinds}
 
 
 def _measure_lax(name: str, kw: dict) -> dict:
@@ -692,7 +808,10 @@ _MEASURES = (
     ("keras.layers.", _measure_keras, _measure_keras_init),
     ("tensorflow.keras.layers.", _measure_keras, _measure_keras_init),
     ("tf_keras.layers.", _measure_keras, _measure_keras_init),
+    ("tensorflow.python.keras.layers.", _measure_keras, _measure_keras_init),
     ("tensorflow.nn.", _measure_tf_nn, None),
+    (TF_V1_NN + ".", _measure_tf_nn, None),
+    (TF_V1_LAYERS + ".", _measure_tf1_layers, _measure_tf1_layers_init),
     ("jax.lax.", _measure_lax, None),
     ("jax.numpy.convolve", _measure_convolve, None),
     ("jax.scipy.signal.", _measure_convolve, None),
@@ -974,14 +1093,16 @@ def _outputs(api: ConvAPI, rank: int, overrides: tuple) -> list:
         keras.utils.set_random_seed(0)
         layer = p.obj(K, depth_multiplier=2, **kw) if p.depthwise else p.obj(C_OUT, K, **kw)
         return [layer(x), *layer.weights]
-    if name.startswith("tensorflow.nn."):
+    if name.startswith(TF_V1_LAYERS + "."):
+        return _tf1_layer_run(p, x, C_OUT, kw)
+    if name.startswith(("tensorflow.nn.", TF_V1_NN + ".")):
         strides = 1 if rank == 1 else [1] * (rank + 2)
         if p.transpose:
             output_shape = _shape(layout, rank, C_OUT, _lengths(True)["same"])  # the catalog's 'SAME'
             return [p.obj(x, data((K,) * rank + (C_OUT, C_IN)), output_shape, strides, **kw)]
         filters = data((K,) * rank + ((C_IN, 2) if p.depthwise else (C_IN, C_OUT)))
         if p.leaf == "convolution":
-            return [p.obj(x, filters, **kw)]
+            return [p.obj(x, filters, **_required_padding(name), **kw)]
         return [p.obj(x, filters, strides, "VALID", **kw)]
     if name.startswith("jax.lax."):
         rhs = data((C_OUT, C_IN, *(K,) * rank) if layout == "channels_first" else ((K,) * rank + (C_IN, C_OUT)))
@@ -1166,3 +1287,49 @@ def test_truncated_std_is_that_of_a_normal_cut_at_two_sigma():
 
     stats = need("scipy.stats")
     assert TRUNCATED_STD == pytest.approx(stats.truncnorm(-2, 2).std(), rel=1e-12)
+
+
+# --------------------------------------------------------------------------------------
+# 7. TF1's layers, in a process of their own
+# --------------------------------------------------------------------------------------
+
+TF1_LAYER_CASES = "tensorflow.compat.v1.layers"  # every test id above naming a TF1 layer contains this
+
+
+def test_tf1_layers_in_a_legacy_keras_process():
+    """The tests above, for the TF1 layer entries, run where those layers exist: TensorFlow with
+    TF_USE_LEGACY_KERAS=1 (tf_keras underneath). Each one skips in this process."""
+    import subprocess
+    import sys
+
+    need("tensorflow")
+    pytest.importorskip("tf_keras")
+    if LEGACY_KERAS:
+        pytest.skip("this is the legacy-Keras process")
+    env = {**os.environ, "TF_USE_LEGACY_KERAS": "1"}
+    command = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k",
+               f"{TF1_LAYER_CASES} or tf1_layer_kernel_initializer"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    passed = re.search(r"(\d+) passed", result.stdout)
+    names = sum(len(api.names) for api in APIS if api.name.startswith(TF1_LAYER_CASES))
+    defaults = sum(len(api.defaults) for api in APIS if api.name.startswith(TF1_LAYER_CASES))
+    # signatures and signature defaults per name, behaviour per default, at least
+    assert passed and int(passed.group(1)) >= 2 * names + defaults, result.stdout[-3000:]
+    assert " skipped" not in result.stdout.splitlines()[-1], result.stdout[-3000:]
+
+
+def test_tf1_layer_kernel_initializer_is_the_variable_scopes():
+    """kernel_initializer=None is get_variable's default: the enclosing variable_scope's initializer
+    (the reason the catalog writes no pin for it), glorot_uniform where no scope sets one (measured above)."""
+    tf = need("tensorflow")
+    np = need("numpy")
+    p = _parts(f"{TF1_LAYER_CASES}.conv1d")  # skips outside a TF_USE_LEGACY_KERAS=1 process
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default(), v1.variable_scope("scope", initializer=v1.constant_initializer(0.5)):
+        p.obj(tf.ones((1, 9, 4)), C_OUT, K)
+        (kernel,) = [v for v in v1.global_variables() if v.name.endswith("kernel:0")]
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            assert np.all(session.run(kernel) == 0.5)

@@ -52,10 +52,35 @@ def codes(source: str) -> set[str]:
         ("import tensorflow as tf\ntfkl = tf.keras.layers", "tfkl.Conv1D(8, 3)", "keras.layers.Conv1D"),
         ("import flax.linen as nn\nConv = nn.Conv", "Conv(4, 3)", "flax.linen.Conv"),
         ("import tensorflow as tf\nL = tf.keras.layers\nC = L.Conv1D", "C(8, 3)", "keras.layers.Conv1D"),
+        # Keras 2 and TF1-era code (issue 15): Keras 2's module paths are the tf_keras entries.
+        ("from keras.layers.convolutional import Conv1D", "Conv1D(8, 3)", "tf_keras.layers.Conv1D"),
+        ("from keras.layers.convolutional.conv2d import Conv2D", "Conv2D(8, 3)", "keras.layers.Conv2D"),
+        ("from tensorflow.python.keras.layers import convolutional as C", "C.Conv3DTranspose(8, 3)",
+         "tf_keras.layers.Conv3DTranspose"),
+        ("import tensorflow.python.keras.layers as L", "L.SeparableConv1D(8, 3)", "keras.layers.SeparableConv1D"),
+        ("import tensorflow.compat.v1 as tf", "tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME')", "tensorflow.compat.v1.nn.conv2d"),
+        ("import tensorflow as tf", "tf.compat.v1.nn.conv1d(x, w, 1, 'SAME')", "tensorflow.compat.v1.nn.conv1d"),
+        ("import tensorflow.compat.v1 as tf", "tf.nn.conv1d_transpose(x, w, s, 1)", "tensorflow.nn.conv1d_transpose"),
+        ("import tensorflow.compat.v1 as tf", "tf.keras.layers.Conv2D(8, 3)", "keras.layers.Conv2D"),
+        ("import tensorflow.compat.v1 as tf", "tf.layers.conv2d(x, 8, 3)", "tensorflow.compat.v1.layers.conv2d"),
+        ("import tensorflow as tf", "tf.compat.v1.layers.conv3d(x, 8, 3)", "tensorflow.compat.v1.layers.conv3d"),
     ],
 )
 def test_import_spellings_resolve(imports, call, api):
     assert apis(f"{imports}\n{call}\n") == [api]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "tf.nn.conv2d(x, w, [1, 1, 1, 1], 'SAME', True, 'NCHW')",  # v1: use_cudnn_on_gpu comes before data_format
+        "tf.nn.conv1d(x, w, 1, 'SAME', None, 'NCW')",
+        "tf.nn.convolution(x, w, 'SAME', None, None, None, 'NCHW')",  # v1: padding third, data_format seventh
+        "tf.layers.conv2d(x, 8, 3, 1, 'same', 'channels_first', kernel_initializer=k, use_bias=False)",
+    ],
+)
+def test_compat_v1_arguments_bind_by_v1_positions(call):
+    assert codes(f"import tensorflow.compat.v1 as tf\n{call}\n") == set()
 
 
 def test_same_alias_means_different_libraries_in_different_files():

@@ -120,6 +120,30 @@ def test_initializers_are_compared_over_many_draws(verified):
     assert any("equinox.nn.Conv1d" in note for note in bias["notes"])  # stands in for torch, not installed
 
 
+def _at(by_key, name, line, code):
+    (result,) = [r for (path, at, c), r in by_key.items() if Path(path).name == name and at == line and c == code]
+    return result
+
+
+def test_tf1_era_and_keras_2_calls_are_run(verified):
+    """Issue 15: tf.compat.v1.nn runs as written; a TF1 layer as the tf_keras layer it builds, which a note says;
+    a Keras 2 module path as its entry."""
+    by_key, _, _, _ = verified
+    legacy = [r for (path, _, _), r in by_key.items()
+              if Path(path).name in ("flagged_compat_v1.py", "flagged_tf1_layers.py", "flagged_keras2_paths.py")]
+    assert len(legacy) == 15 and {r["verdict"] for r in legacy} == {"CONFIRMED"}
+    conv1d = _at(by_key, "flagged_compat_v1.py", 13, "CNV004")
+    assert conv1d["divergence"]["calls"][0] == "tensorflow.compat.v1.nn.conv1d(stride=1, padding='VALID')"
+    dilated = _at(by_key, "flagged_compat_v1.py", 17, "CNV004")  # v1's dilation_rate, passed on as written
+    assert "dilation_rate=[2, 2]" in dilated["divergence"]["calls"][0]
+    assert "rhs_dilation=(2, 2)" in dilated["divergence"]["calls"][1]
+    layer = _at(by_key, "flagged_tf1_layers.py", 9, "CNV001")
+    assert layer["divergence"]["calls"][0] == "tf_keras.layers.Conv2D(filters=32, kernel_size=5)"
+    assert any("run as tf_keras.layers.Conv2D" in note for note in layer["notes"])
+    keras_2 = _at(by_key, "flagged_keras2_paths.py", 9, "CNV004")  # Keras 2's Conv1D: a fixed 'channels_last'
+    assert keras_2["divergence"]["calls"][0].startswith("tf_keras.layers.Conv1D(")
+
+
 @pytest.mark.parametrize("onednn", ["0", "1"])
 def test_keras_calls_run_in_the_layout_the_users_keras_json_sets(tmp_path, onednn):
     """data_format=None follows keras.json: a channels_first one makes Keras read (N, C, W), and

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from conv_lint.catalog.align import ALIGN_CHOICES, ALIGN_SOURCES, ALIGN_TARGETS
-from conv_lint.catalog.apis import APIS, KERAS_LAYERS, LAX_GENERAL
+from conv_lint.catalog.apis import APIS, KERAS_2_LEGACY_LAYERS, KERAS_LAYERS, LAX_GENERAL, TF_V1_LAYERS, TF_V1_NN
 from conv_lint.catalog.arrays import (
     ARRAY_COPIES, ARRAY_MAKERS, INITIALIZER_FUNCTIONS, INITIALIZER_MODULES, KERNEL_NAMES, NORMAL_STDS, PERMUTES,
     RESHAPES, SAME_ARRAY_METHODS, STANDARD_NORMALS, SWAPS, TRUNCATED_NORMALS, TRUNCATED_STD, UNIFORM_BOUNDS,
@@ -42,12 +42,17 @@ def _word_pattern(words: set[str]) -> re.Pattern[bytes]:
 
 # Packages that re-export another's API object for object (``tf.compat.v2.nn.conv1d is tf.nn.conv1d``,
 # checked by tests/test_catalog_truth.py): each catalog name under the target is also found under the alias.
-# ``tensorflow.compat.v1`` is not one: its tf.nn functions take other arguments in another order.
-PACKAGE_ALIASES = {"tensorflow.compat.v2": "tensorflow"}
+# ``tensorflow.compat.v1`` is not one: its tf.nn functions take other arguments in another order (they
+# are catalog entries of their own); only its ``keras`` is ``tf.keras`` itself.
+PACKAGE_ALIASES = {"tensorflow.compat.v2": "tensorflow", "tensorflow.compat.v1.keras": "tensorflow.keras"}
+# Names no alias re-exports: TensorFlow's implementation modules, and the compat packages themselves.
+_NOT_ALIASED = ("tensorflow.python.", "tensorflow.compat.")
 
 
 def aliased_names(name: str) -> tuple[str, ...]:
     """The names ``name`` is also reached by through ``PACKAGE_ALIASES``."""
+    if name.startswith(_NOT_ALIASED):
+        return ()
     return tuple(
         f"{alias}{name[len(target):]}" for alias, target in PACKAGE_ALIASES.items() if name.startswith(f"{target}.")
     )
@@ -100,6 +105,7 @@ __all__ = [
     "INITIALIZER_FUNCTIONS",
     "INITIALIZER_MODULES",
     "JAX",
+    "KERAS_2_LEGACY_LAYERS",
     "KERAS_LAYERS",
     "KERNEL_INIT",
     "KERNEL_NAMES",
@@ -120,6 +126,8 @@ __all__ = [
     "TARGET_ALIASES",
     "TARGET_FRAMEWORKS",
     "TENSORFLOW",
+    "TF_V1_LAYERS",
+    "TF_V1_NN",
     "TORCH",
     "TRANSPOSE_KERNEL",
     "TRUNCATED_NORMALS",

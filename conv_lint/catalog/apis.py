@@ -49,12 +49,42 @@ def _keras_init(param: str) -> Default:
 _KERAS_CONV = (_KERAS_PADDING, _KERAS_LAYOUT, _keras_init("kernel_initializer"), _KERAS_BIAS)
 
 
+# Where Keras 2 code imports the conv layers from: Keras 2 released as `keras` (`keras.layers.convolutional`,
+# in later 2.x releases a package of one module per layer, the layout tf_keras keeps under
+# tf_keras.src), and TensorFlow's own copy (`tensorflow.python.keras`, still shipped in 2.21).
+# Keras 3 has neither path, so a call through them is Keras 2 and gets tf_keras's defaults.
+KERAS_2_LEGACY_LAYERS = (
+    "keras.layers.convolutional",
+    "tensorflow.python.keras.layers",
+    "tensorflow.python.keras.layers.convolutional",
+)
+# Layers tensorflow.python.keras does not have (TensorFlow 2.21; tests/test_catalog_truth.py imports every name).
+_NOT_IN_TENSORFLOW_PYTHON_KERAS = frozenset({"DepthwiseConv1D", "Convolution1DTranspose"})
+
+
+def _keras_2_legacy_names(leaves: str) -> tuple[str, ...]:
+    """The legacy Keras 2 names of ``leaves``: each module path above, and
+    ``keras.layers.convolutional.<module>`` (``conv1d``, ``separable_conv2d``) that defines the class."""
+    module = leaves.split()[0].lower()
+    for word in ("separable", "depthwise"):
+        module = module.replace(word, f"{word}_")
+    module = module.replace("transpose", "_transpose")
+    names = _names((*KERAS_2_LEGACY_LAYERS, f"keras.layers.convolutional.{module}"), leaves)
+    return tuple(
+        name for name in names
+        if not (name.startswith("tensorflow.python.") and name.rpartition(".")[2] in _NOT_IN_TENSORFLOW_PYTHON_KERAS)
+    )
+
+
 def _keras(
     leaves: str, positional: str, defaults: tuple[Default, ...] = _KERAS_CONV, weight: Weight | None = None,
     prefixes: tuple[str, ...] = KERAS_LAYERS,
 ) -> ConvAPI:
+    names = _names(prefixes, leaves)
+    if "tf_keras.layers" in prefixes:  # the Keras 2 entry: also where Keras 2 code imports it from
+        names += _keras_2_legacy_names(leaves)
     return ConvAPI(
-        names=_names(prefixes, leaves),
+        names=names,
         side=TENSORFLOW,
         positional=_split(positional),
         defaults=defaults,
@@ -219,6 +249,16 @@ def _convolve(names: tuple[str, ...], side: str, positional: str, keyword_only: 
 
 _TF_NN_WINDOW = Window(None, "strides", "dilations")
 _TF_NN_OPERANDS = Operands("input", "filters", CHANNELS_LAST, spec="data_format")
+TF_V1_NN = "tensorflow.compat.v1.nn"
+_TF_V1_NN_OPERANDS = Operands("input", "filter", CHANNELS_LAST, spec="data_format")
+TF_V1_LAYERS = "tensorflow.compat.v1.layers"
+_TF_V1_LAYERS_CONV_ARGS = (
+    "inputs filters kernel_size strides padding data_format dilation_rate activation use_bias"
+    " kernel_initializer bias_initializer"
+)
+_TF_V1_LAYERS_TRANSPOSE_ARGS = (
+    "inputs filters kernel_size strides padding data_format activation use_bias kernel_initializer bias_initializer"
+)
 
 _KERAS_CONV_ARGS = (
     "filters kernel_size strides padding data_format dilation_rate groups activation use_bias"
@@ -315,7 +355,7 @@ APIS: tuple[ConvAPI, ...] = (
     # The tf.nn transposed convs pad 'SAME' by default, unlike Keras' Conv*DTranspose ('valid').
     *(
         ConvAPI(
-            names=(f"tensorflow.nn.{name}",),
+            names=(f"tensorflow.nn.{name}", *also),
             side=TENSORFLOW,
             positional=_split("input filters output_shape strides padding data_format dilations name"),
             defaults=(
@@ -324,7 +364,11 @@ APIS: tuple[ConvAPI, ...] = (
             ),
             window=_TF_NN_WINDOW,
         )
-        for name, layout in (("conv1d_transpose", "NWC"), ("conv2d_transpose", "NHWC"))
+        for name, layout, also in (
+            # tf.compat.v1.nn.conv1d_transpose is this very function (tests/test_catalog_truth.py).
+            ("conv1d_transpose", "NWC", ("tensorflow.compat.v1.nn.conv1d_transpose",)),
+            ("conv2d_transpose", "NHWC", ()),
+        )
     ),
     ConvAPI(
         names=("tensorflow.nn.convolution",),
@@ -339,6 +383,91 @@ APIS: tuple[ConvAPI, ...] = (
         rank_params=("strides", "dilations"),
         window=_TF_NN_WINDOW,
         operands=_TF_NN_OPERANDS,
+    ),
+    # tf.compat.v1.nn (TF1 code: `import tensorflow.compat.v1 as tf`): functions of their own, not
+    # tf.nn's, that take the kernel as `filter` (conv1d: `value`, `filters`) and other arguments in
+    # another order; conv1d, convolution and depthwise_conv2d default data_format to None, channels-last.
+    ConvAPI(
+        names=(f"{TF_V1_NN}.conv1d",),
+        side=TENSORFLOW,
+        positional=_split("value filters stride padding use_cudnn_on_gpu data_format name input dilations"),
+        defaults=(Default(LAYOUT, "data_format", "None", "channels_last", "channels-last", pin='"NWC"'),),
+        window=Window(None, "stride", "dilations"),
+        operands=Operands("value", "filters", CHANNELS_LAST, spec="data_format"),
+    ),
+    *(
+        ConvAPI(
+            names=(f"{TF_V1_NN}.{leaf}",),
+            side=TENSORFLOW,
+            positional=_split(positional),
+            defaults=(Default(LAYOUT, "data_format", f"'{layout}'", "channels_last", "channels-last", pin=f'"{layout}"'),),
+            window=_TF_NN_WINDOW,
+            operands=_TF_V1_NN_OPERANDS,
+        )
+        for leaf, layout, positional in (
+            ("conv2d", "NHWC", "input filter strides padding use_cudnn_on_gpu data_format dilations name filters"),
+            ("conv3d", "NDHWC", "input filter strides padding data_format dilations name filters"),
+        )
+    ),
+    ConvAPI(
+        names=(f"{TF_V1_NN}.conv2d_transpose",),
+        side=TENSORFLOW,
+        positional=_split("value filter output_shape strides padding data_format name input filters dilations"),
+        defaults=(
+            Default(PADDING, "padding", "'SAME'", "same", pin='"SAME"'),
+            Default(LAYOUT, "data_format", "'NHWC'", "channels_last", "channels-last", pin='"NHWC"'),
+        ),
+        window=_TF_NN_WINDOW,
+    ),
+    # Unlike tf.nn.convolution, v1's takes padding third and requires it.
+    ConvAPI(
+        names=(f"{TF_V1_NN}.convolution",),
+        side=TENSORFLOW,
+        positional=_split("input filter padding strides dilation_rate name data_format filters dilations"),
+        defaults=(
+            Default(
+                LAYOUT, "data_format", "None", "channels_last", "channels-last", pin=('"NWC"', '"NHWC"', '"NDHWC"')
+            ),
+        ),
+        rank_params=("strides", "dilation_rate", "dilations"),
+        window=Window(None, "strides", "dilation_rate"),
+        operands=_TF_V1_NN_OPERANDS,
+    ),
+    ConvAPI(
+        names=(f"{TF_V1_NN}.depthwise_conv2d",),
+        side=TENSORFLOW,
+        positional=_split("input filter strides padding rate name data_format dilations"),
+        defaults=(Default(LAYOUT, "data_format", "None", "channels_last", "channels-last", pin='"NHWC"'),),
+        window=Window(None, "strides", "rate"),
+    ),
+    # TF1's layers as functions (tf.compat.v1.layers.conv2d(inputs, filters, kernel_size)): tf_keras's
+    # layers underneath (TensorFlow 2.16+ has them only with TF_USE_LEGACY_KERAS=1 and tf_keras
+    # installed). kernel_initializer=None is get_variable's default: the enclosing variable_scope's
+    # initializer, glorot_uniform when it sets none. Measured in tests/test_catalog_truth.py.
+    *(
+        ConvAPI(
+            names=(f"{TF_V1_LAYERS}.{leaf}",),
+            side=TENSORFLOW,
+            positional=_split(positional),
+            defaults=(
+                _KERAS_PADDING,
+                Default(LAYOUT, "data_format", "'channels_last'", "channels_last", "channels-last",
+                        pin='"channels_last"'),
+                Default(
+                    KERNEL_INIT, "kernel_initializer", "None", "glorot_uniform",
+                    "glorot_uniform, or the enclosing variable_scope's initializer",
+                    no_pin="kernel_initializer=None takes the enclosing tf.variable_scope's initializer, "
+                    "glorot_uniform only where no scope sets one",
+                ),
+                Default(BIAS_INIT, "bias_initializer", "zeros_initializer()", "zeros", pin='"zeros"'),
+            ),
+            bias_switch="use_bias",
+            window=Window("kernel_size", "strides", "dilation_rate" if "dilation_rate" in positional else None),
+        )
+        for leaf, positional in (
+            *((f"conv{n}d", _TF_V1_LAYERS_CONV_ARGS) for n in (1, 2, 3)),
+            *((f"conv{n}d_transpose", _TF_V1_LAYERS_TRANSPOSE_ARGS) for n in (2, 3)),
+        )
     ),
     # jax.lax: padding is always required; the layout is what is left to a default.
     ConvAPI(

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conv_lint.catalog import ALIGN_SOURCES, BIAS_INIT, CATALOG, JAX, KERNEL_INIT, LAYOUT, PADDING, TENSORFLOW, ConvAPI
+from conv_lint.catalog import (
+    ALIGN_SOURCES, BIAS_INIT, CATALOG, JAX, KERNEL_INIT, LAYOUT, PADDING, TENSORFLOW, TF_V1_LAYERS, ConvAPI,
+)
 from conv_lint.verify.planning.values import NotStatic
 
 from conv_lint.verify.planning.arguments import (
@@ -61,6 +63,10 @@ class Family:
 
     def read(self, api: ConvAPI, args: dict, probe: Probe) -> Conv:
         raise NotImplementedError
+
+    def runs_as(self, api: ConvAPI) -> str:
+        """Why the call runs as another API than ``api`` (a note for the report); "" when it runs as written."""
+        return ""
 
     def write(self, conv: Conv, omit: frozenset[str] = frozenset()) -> Call:
         """``conv`` as a call of this family, leaving the hazards in ``omit`` to its defaults."""
@@ -205,6 +211,33 @@ class Keras(Layer):
         return super().padding_source(conv)
 
 
+class TfV1Layers(Keras):
+    """TF1's layer functions (``tf.compat.v1.layers.conv2d(inputs, filters, kernel_size)``), run as
+    tf_keras's layer of the same rank: they are tf_keras's conv layers underneath (TensorFlow 2.16+ has
+    them only with TF_USE_LEGACY_KERAS=1), with the same defaults, measured in both by
+    tests/test_catalog_truth.py (kernel_initializer=None: glorot_uniform where no variable_scope sets one)."""
+
+    name = "tf.compat.v1.layers"
+
+    def runs(self, api):
+        required = {self.names["filters"], self.names["kernel"], self.hazard_params[KERNEL_INIT]}
+        return api.provider == TF_V1_LAYERS and required <= set(api.parameters)
+
+    def api_name(self, rank):
+        return f"tf_keras.layers.Conv{rank}D"
+
+    def read(self, api, args, probe):
+        return Layer.read(self, api, args, probe)  # a fixed 'channels_last', not keras.json's
+
+    def native(self, api, args, conv):
+        return replace(super().native(api, args, conv), api=self.api_name(conv.rank))
+
+    def runs_as(self, api):
+        leaf = api.name.rsplit(".", 1)[1]
+        return (f"{api.name} is run as tf_keras.layers.Conv{leaf[-2]}D, the layer it builds (TensorFlow has TF1's "
+                "layers only with TF_USE_LEGACY_KERAS=1): tests/test_catalog_truth.py measures the same defaults in both")
+
+
 class FlaxLinen(Layer):
     name, kind, align, initializers, layout = "flax", "flax_linen", "flax", "flax.linen.initializers", "channels_last"
     names = {"filters": "features", "kernel": "kernel_size", "strides": "strides", "dilation": "kernel_dilation",
@@ -335,8 +368,10 @@ class Lax(Family):
 
 
 class TfNN(Family):
+    """tf.nn's conv functions, and tf.compat.v1.nn's (their strides and dilation named by the entry's window)."""
+
     name, worker = "tf.nn", TENSORFLOW
-    params = ("stride", "strides", "padding", "data_format", "dilations")
+    params = ("stride", "strides", "padding", "data_format", "dilations", "dilation_rate")
     hazard_params = {PADDING: "padding", LAYOUT: "data_format"}
 
     def runs(self, api):
@@ -350,12 +385,12 @@ class TfNN(Family):
         elif isinstance(data_format, str) and 3 <= len(data_format) <= 5:
             rank = len(data_format) - 2
         else:
-            rank = rank_from(args, ("strides", "dilations"), probe, "pass strides as a tuple, or data_format")
+            rank = rank_from(args, api.rank_params, probe, "pass strides as a tuple, or data_format")
         return functional_conv(
             probe,
             rank,
-            strides=integers(args, "stride" if leaf == "conv1d" else "strides", rank),
-            dilation=integers(args, "dilations", rank),
+            strides=integers(args, api.window.strides, rank),
+            dilation=integers(args, api.window.dilation, rank),
             padding=read_padding(literal(args, "padding"), rank, default_kind(api, "padding", "valid")),
             channels_last=read_channels_last(data_format, "channels_last"),
         )
@@ -422,11 +457,11 @@ class Convolve(Family):
         return call if api.name.startswith("jax.") else replace(call, worker=TENSORFLOW)
 
 
-KERAS, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE = (
-    Keras(), FlaxLinen(), FlaxNNX(), Haiku(), Equinox(), Lax(), TfNN(), Convolve(),
+KERAS, TF_V1_LAYERS_FAMILY, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE = (
+    Keras(), TfV1Layers(), FlaxLinen(), FlaxNNX(), Haiku(), Equinox(), Lax(), TfNN(), Convolve(),
 )
 
-FAMILIES = (KERAS, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE)
+FAMILIES = (KERAS, TF_V1_LAYERS_FAMILY, FLAX, FLAX_NNX, HAIKU, EQUINOX, LAX, TF_NN, CONVOLVE)
 
 
 def family_table(apis: tuple[ConvAPI, ...]) -> dict[str, Family]:

@@ -178,6 +178,8 @@ class Planner:
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
+        if family.runs_as(api):
+            check.notes.append(family.runs_as(api))
         if not pin_only and hazard == TRANSPOSE_KERNEL:
             variants.plan_transpose_kernel(self, check, args)
         elif not pin_only and variant:
