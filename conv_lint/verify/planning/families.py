@@ -83,6 +83,11 @@ class Family:
                 kwargs.append((name, known.source))
         return replace(self.write(conv), api=api.name, kwargs=tuple(kwargs))
 
+    def relaid(self, call: Call, conv: Conv, channels_last: bool) -> Call:
+        """``call`` once its layout argument says ``channels_last``: what else a user changing it must
+        move with it (nothing, but where arguments are written per axis of the data, as in tf.nn)."""
+        return call
+
     def translated(self, conv: Conv, omit: frozenset[str] = frozenset()) -> Call | None:
         """``conv`` in another framework, for a family that cannot spell another framework's default
         itself (PyTorch's transposed convolutions take no 'same'); None where it can."""
@@ -233,8 +238,7 @@ class TfV1Layers(Keras):
         return replace(super().native(api, args, conv), api=self.api_name(conv.rank))
 
     def runs_as(self, api):
-        leaf = api.name.rsplit(".", 1)[1]
-        return (f"{api.name} is run as tf_keras.layers.Conv{leaf[-2]}D, the layer it builds (TensorFlow has TF1's "
+        return (f"{api.name} is run as {self.api_name(api.spatial_dims)}, the layer it builds (TensorFlow has TF1's "
                 "layers only with TF_USE_LEGACY_KERAS=1): tests/test_catalog_truth.py measures the same defaults in both")
 
 

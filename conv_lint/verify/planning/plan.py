@@ -247,8 +247,11 @@ class Planner:
             raise Unsupported(f"conv-lint has no spelling of {named.api}'s default ({named.value}) for {native.api}")
         parameter = check.finding.parameter
         counterpart = check.counterpart = native.with_kwargs(**{parameter: source})
-        if spec.hazard == LAYOUT and native.output_layout:  # its output comes in the layout it is written with
-            counterpart = check.counterpart = replace(counterpart, output_layout=layout_letters(conv.rank, named.kind == "channels_last"))
+        if spec.hazard == LAYOUT:
+            channels_last = named.kind == "channels_last"
+            counterpart = check.counterpart = family.relaid(counterpart, conv, channels_last)
+            if native.output_layout:  # its output comes in the layout it is written with
+                counterpart = check.counterpart = replace(counterpart, output_layout=layout_letters(conv.rank, channels_last))
         names = ("as written", f"with {named.api}'s default")
         check.notes.append(f"{native.api} is not translated to another framework: the call is run with "
                            f"{parameter}={source}, {named.api}'s default ({named.value}) in its spelling")

@@ -13,10 +13,11 @@ the probe's kernel. Each family is its plain counterpart with these layers' name
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import replace
 
-from conv_lint.catalog import PADDING, ConvAPI
+from conv_lint.catalog import PADDING, TF_V1_LAYERS, ConvAPI
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.arguments import default_kind, integers, literal, read_channels_last, read_padding
 from conv_lint.verify.planning.conv import SPATIAL, Padding, Unsupported
@@ -32,6 +33,7 @@ from conv_lint.verify.planning.families import (
     Keras,
     Lax,
     TfNN,
+    TfV1Layers,
     functional_conv,
     layout_letters,
 )
@@ -65,6 +67,15 @@ class _Variant:
 
 class KerasVariant(_Variant, Keras):
     params = (*Keras.params, *EXTRA_PARAMS)
+
+
+class TfV1LayersVariant(_Variant, TfV1Layers):
+    """TF1's transposed layer functions (``tf.compat.v1.layers.conv2d_transpose``), run as tf_keras's."""
+
+    params = (*TfV1Layers.params, *EXTRA_PARAMS)
+
+    def api_name(self, rank):
+        return f"tf_keras.layers.Conv{rank}DTranspose"
 
 
 class FlaxVariant(_Variant, FlaxLinen):
@@ -119,15 +130,15 @@ class TfNNVariant(TfNN):
     written for its own input, not the probe's: the TensorFlow worker gives the size its padding
     makes of the probe (see ``tf_worker._with_output_shape``)."""
 
-    params = ("strides", "padding", "data_format", "dilations")
+    params = ("strides", "padding", "data_format", "dilations", "rate")  # rate: tf.compat.v1's depthwise dilation
 
     def read(self, api, args, probe):
         rank = _rank_from_name(api)
         conv = functional_conv(
             probe,
             rank,
-            strides=integers(args, "strides", rank),
-            dilation=integers(args, "dilations", rank),
+            strides=integers(args, api.window.strides, rank),
+            dilation=integers(args, api.window.dilation, rank),
             padding=read_padding(literal(args, "padding"), rank, default_kind(api, "padding", "valid")),
             channels_last=read_channels_last(literal(args, "data_format"), "channels_last"),
         )
@@ -145,6 +156,17 @@ class TfNNVariant(TfNN):
     def layout_source(self, conv):
         return repr(layout_letters(conv.rank, conv.channels_last))
 
+    def relaid(self, call, conv, channels_last):
+        # Strides or dilations written for every axis ([1, 2, 2, 1]) name the batch and channel axes too:
+        # in the other layout they are [1, 1, 2, 2], or TensorFlow refuses strides in the channel axis.
+        moved = {}
+        for name, source in call.kwargs:
+            spatial = {"strides": conv.strides, "dilations": conv.dilation}.get(name)
+            value = ast.literal_eval(source) if spatial is not None else None
+            if isinstance(value, (list, tuple)) and len(value) == conv.rank + 2:
+                moved[name] = repr([1, *spatial, 1] if channels_last else [1, 1, *spatial])
+        return call.with_kwargs(**moved)
+
 
 def _channels_last_numbers(args: dict, probe: Probe):
     strides = literal(args, "strides")
@@ -160,8 +182,10 @@ def variant_of(api: ConvAPI):
     """The family that runs a transposed, separable or depthwise API as written, or None."""
     if api.name == "jax.lax.conv_transpose":
         return LaxTranspose()
-    if api.name.startswith("tensorflow.nn."):  # tf.nn's transposed and depthwise functions
+    if api.name.startswith(("tensorflow.nn.", "tensorflow.compat.v1.nn.")):  # tf.nn's transposed and depthwise functions
         return TfNNVariant()
+    if api.provider == TF_V1_LAYERS:
+        return TfV1LayersVariant()
     if api.library == FLAX.align:
         return FlaxNNXVariant() if api.name.startswith("flax.nnx.") else FlaxVariant()
     return _VARIANTS.get(api.library)
