@@ -82,6 +82,8 @@ def judge(check: Check) -> Result:
     if check.unverifiable:
         return Result(finding, UNVERIFIABLE, check.unverifiable, notes=check.notes)
     divergence = step(check.divergence, {DIFFER: CONFIRMED, AGREE: NOT_CONFIRMED}, UNVERIFIABLE)
+    if check.stand_ins:
+        divergence.evidence["stand_ins"] = check.stand_ins
     if divergence.status == NOT_CONFIRMED:
         reason = f"for this configuration the defaults give the same result: {divergence.summary}{_why_agree(check)}"
     else:

@@ -34,7 +34,7 @@ from conv_lint.catalog import (
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
-from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, variants
+from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, stand_ins, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of
@@ -114,6 +114,7 @@ class Check:
     fix_note: str = ""  # why no fix is checked, or which way it aligns
     pin_note: str = ""  # why no pin is checked
     notes: list[str] = field(default_factory=list)
+    stand_ins: list[str] = field(default_factory=list)  # unknown arguments run with a stand-in value, and why
 
 
 def run_request(call: Call, rank: int, x: dict, kernel: dict | None, bias: dict | None, seed: int,
@@ -166,6 +167,10 @@ class Planner:
             codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
             return check
+        args, check.stand_ins = stand_ins.stand_in(finding, args)
+        if not isinstance(pinned, str):
+            pinned, _ = stand_ins.stand_in(finding, pinned)
+        check.notes.extend(check.stand_ins)
         try:
             self._plan(check, args, pinned, pin_only)
         except (NotStatic, Unsupported) as why:
