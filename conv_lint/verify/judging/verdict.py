@@ -78,6 +78,28 @@ class Result:
 
 
 def judge(check: Check) -> Result:
+    """The check's verdicts; for a conditional alias, every candidate's, combined: CONFIRMED only where
+    each candidate confirms, NOT CONFIRMED where one of them does not diverge, else UNVERIFIABLE."""
+    result = _judge_call(check)
+    if not check.candidates:
+        return result
+    results = [result, *(judge(candidate) for candidate in check.candidates)]
+    verdicts = {each.verdict for each in results}
+    result.verdict = CONFIRMED if verdicts == {CONFIRMED} else NOT_CONFIRMED if NOT_CONFIRMED in verdicts else UNVERIFIABLE
+    lead = {CONFIRMED: "every candidate of the callee confirms", NOT_CONFIRMED: "not every candidate of the callee diverges",
+            UNVERIFIABLE: "not every candidate of the callee could be checked"}[result.verdict]
+    result.reason = f"{lead}: " + "; ".join(f"{each.finding.api}: {each.verdict} ({each.reason})" for each in results)
+    if result.divergence is not None:
+        result.divergence.evidence["candidates"] = [
+            {"api": each.finding.api, "verdict": each.verdict, "reason": each.reason} for each in results]
+    for each in results[1:]:
+        result.notes.extend(f"{each.finding.api}: {note}" for note in each.notes if note not in results[0].notes)
+        if each.fix is not None:
+            result.notes.append(f"{each.finding.api}: fix {each.fix.status}: {each.fix.summary}")
+    return result
+
+
+def _judge_call(check: Check) -> Result:
     finding = check.finding
     if check.unverifiable:
         return Result(finding, UNVERIFIABLE, check.unverifiable, notes=check.notes)

@@ -8,7 +8,9 @@ on them (its fans), but whether two defaults differ does not where their draws h
 forms (a uniform against a normal, zeros against random draws); two uniforms of different fans
 (Keras' glorot_uniform against PyTorch's kaiming_uniform) coincide at some channel counts, so
 there the argument stays unknown. Any other unknown argument (a kernel size, a stride, a layout)
-stays unknown: the hazard depends on it.
+stays unknown: the hazard depends on it. A layer's unknown layout argument (``data_format=data_format``)
+is left out, so the call runs in its default layout, where the hazard is not the layout itself: which
+axes are spatial changes neither whether two paddings differ nor what an initializer draws.
 """
 
 from __future__ import annotations
@@ -26,9 +28,14 @@ CHANNEL_PARAMS = frozenset(
      for setting in ("filters", "in_channels") if setting in family.names}
     | {"depth_multiplier", "channel_multiplier"}
 )
+# Each layer family's layout parameter (Keras' and Haiku's data_format).
+LAYOUT_PARAMS = frozenset(family.names["layout"] for family in FAMILIES if isinstance(family, Layer) and "layout" in family.names)
 # Hazards whose divergence is the same at every channel count.
 _CHANNEL_FREE = {PADDING: "the padding default", LAYOUT: "the layout default",
                  TRANSPOSE_KERNEL: "the kernel flip", CONVOLVE_MODE: "the convolve mode"}
+# Hazards whose divergence is the same in either layout.
+_LAYOUT_FREE = {PADDING: "the padding default does", KERNEL_INIT: "the initializer's draws do",
+                BIAS_INIT: "the initializer's draws do", TRANSPOSE_KERNEL: "the kernel flip does"}
 
 
 def _form(kind: str) -> str | None:
@@ -57,11 +64,21 @@ def _why_free(finding) -> str | None:
 
 
 def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
-    """``args`` with each unknown channel count replaced by a stand-in where the finding's hazard does
-    not depend on it, and a sentence per replacement; ``args`` unchanged where it may."""
-    unknown = [name for name in CHANNEL_PARAMS if isinstance(args.get(name), NotStatic)]
-    why = _why_free(finding) if unknown and finding.spec is not None and finding.call is not None else None
-    if why is None:
-        return args, []
-    replaced = {**args, **{name: Known(repr(STAND_IN_CHANNELS), STAND_IN_CHANNELS) for name in unknown}}
-    return replaced, [f"{name}: {args[name]}; run with a stand-in {STAND_IN_CHANNELS}, {why}" for name in sorted(unknown)]
+    """``args`` with each unknown channel count replaced by a stand-in, and an unknown layout left out,
+    where the finding's hazard does not depend on them, and a sentence per replacement; the others as
+    they are (a run that needs them stays unverifiable, naming them)."""
+    if finding.call is None or finding.spec is None or finding.call.api.operands is not None:
+        return args, []  # a functional conv's `filters` is its kernel, its layout fixes its rank
+    replaced, sentences = dict(args), []
+    channels = sorted(name for name in CHANNEL_PARAMS if isinstance(args.get(name), NotStatic))
+    why = _why_free(finding) if channels else None
+    if why is not None:
+        for name in channels:
+            replaced[name] = Known(repr(STAND_IN_CHANNELS), STAND_IN_CHANNELS)
+            sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_CHANNELS}, {why}")
+    hazard = finding.spec.hazard
+    for name in sorted(LAYOUT_PARAMS):
+        if isinstance(args.get(name), NotStatic) and hazard in _LAYOUT_FREE:
+            del replaced[name]
+            sentences.append(f"{name}: {args[name]}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
+    return replaced, sentences
