@@ -83,17 +83,18 @@ def judge(check: Check) -> Result:
     result = _judge_call(check)
     if not check.candidates:
         return result
-    results = [result, *(judge(candidate) for candidate in check.candidates)]
-    verdicts = {each.verdict for each in results}
+    others = [judge(candidate) for candidate in check.candidates]
+    candidates = [{"api": each.finding.api, "verdict": each.verdict, "reason": each.reason} for each in (result, *others)]
+    verdicts = {candidate["verdict"] for candidate in candidates}
     result.verdict = CONFIRMED if verdicts == {CONFIRMED} else NOT_CONFIRMED if NOT_CONFIRMED in verdicts else UNVERIFIABLE
     lead = {CONFIRMED: "every candidate of the callee confirms", NOT_CONFIRMED: "not every candidate of the callee diverges",
             UNVERIFIABLE: "not every candidate of the callee could be checked"}[result.verdict]
-    result.reason = f"{lead}: " + "; ".join(f"{each.finding.api}: {each.verdict} ({each.reason})" for each in results)
+    result.reason = f"{lead}: " + "; ".join(f"{c['api']}: {c['verdict']} ({c['reason']})" for c in candidates)
     if result.divergence is not None:
-        result.divergence.evidence["candidates"] = [
-            {"api": each.finding.api, "verdict": each.verdict, "reason": each.reason} for each in results]
-    for each in results[1:]:
-        result.notes.extend(f"{each.finding.api}: {note}" for note in each.notes if note not in results[0].notes)
+        result.divergence.evidence["candidates"] = candidates
+    own_notes = list(result.notes)
+    for each in others:
+        result.notes.extend(f"{each.finding.api}: {note}" for note in each.notes if note not in own_notes)
         if each.fix is not None:
             result.notes.append(f"{each.finding.api}: fix {each.fix.status}: {each.fix.summary}")
     return result
