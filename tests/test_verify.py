@@ -270,7 +270,9 @@ def test_not_confirmed_and_unverifiable_say_why(verified):
         assert torch_results and all(r["verdict"] == "UNVERIFIABLE" and "torch is not installed" in r["reason"]
                                      for r in torch_results)
     else:
-        assert torch_results and all(r["verdict"] == "CONFIRMED" for r in torch_results), [r["reason"] for r in torch_results]
+        # fixtures/padding/flagged_unit_kernel.py's kernel_size=int(K) is 1: NOT CONFIRMED, saying why.
+        assert torch_results and all(r["verdict"] == "CONFIRMED" or "a kernel of size 1 needs no padding" in r["reason"]
+                                     for r in torch_results), [r["reason"] for r in torch_results]
 
 
 def test_workers_never_share_a_framework(verified):
