@@ -99,6 +99,21 @@ def test_an_unknown_layout_is_left_to_the_default_for_padding_and_initializers(p
             "data_format: data_format is not known statically; run in the default layout")
 
 
+def test_an_unknown_initializer_is_left_to_the_default_where_the_hazard_is_another(pool):
+    # tf_models_official's idiom: kernel_initializer=self._kernel_initializer.
+    source = ("import keras\n\nclass Block(keras.layers.Layer):\n    def build(self, shape):\n"
+              "        self.conv = keras.layers.Conv2D(8, 3, kernel_initializer=self._kernel_initializer)\n")
+    (result,) = checked(source, "CNV001", pool)
+    assert result.verdict == "CONFIRMED", result.reason
+    assert result.divergence.evidence["stand_ins"] == [
+        "kernel_initializer: self._kernel_initializer is not known statically; left to the default, "
+        "since the runs use the same weights on both sides"]
+    (control,) = checked(source, "CNV001", pool, given={"keras.layers.Conv2D": {"padding": Known("'same'", "same")}})
+    assert control.verdict == "NOT CONFIRMED", control.reason
+    (bias,) = checked(source, "CNV003", pool)  # the bias's own initializer is known (the default): it runs
+    assert bias.verdict == "CONFIRMED", bias.reason
+
+
 def test_what_the_hazard_depends_on_stays_unverifiable_and_named():
     # The kernel size decides the padding, the channel counts two uniforms' spreads: no stand-in for them.
     (result,) = checked(FIELD.replace("(3,)", "self.kernel_size"), "CNV001", None)

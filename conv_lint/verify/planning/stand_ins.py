@@ -10,13 +10,16 @@ forms (a uniform against a normal, zeros against random draws); two uniforms of 
 there the argument stays unknown. Any other unknown argument (a kernel size, a stride, a layout)
 stays unknown: the hazard depends on it. A layer's unknown layout argument (``data_format=data_format``)
 is left out, so the call runs in its default layout, where the hazard is not the layout itself: which
-axes are spatial changes neither whether two paddings differ nor what an initializer draws.
+axes are spatial changes neither whether two paddings differ nor what an initializer draws. An unknown
+initializer is left to the default where the hazard is another one: the runs compared hold the same
+weights.
 """
 
 from __future__ import annotations
 
 from conv_lint.catalog import BIAS_INIT, CONVOLVE_MODE, KERNEL_INIT, LAYOUT, PADDING, TRANSPOSE_KERNEL, contrast_for
 from conv_lint.verify.planning.families import FAMILIES, Layer
+from conv_lint.verify.planning.variants import WEIGHTS
 from conv_lint.verify.planning.values import Known, NotStatic
 
 STAND_IN_CHANNELS = 4
@@ -33,6 +36,12 @@ LAYOUT_PARAMS = frozenset(family.names["layout"] for family in FAMILIES if isins
 # Hazards whose divergence is the same at every channel count.
 _CHANNEL_FREE = {PADDING: "the padding default", LAYOUT: "the layout default",
                  TRANSPOSE_KERNEL: "the kernel flip", CONVOLVE_MODE: "the convolve mode"}
+# Each family's initializer parameters, by the hazard they set (a separable layer's two kernels too).
+INITIALIZER_PARAMS = {
+    hazard: frozenset(family.hazard_params[hazard] for family in FAMILIES if hazard in family.hazard_params)
+    | (frozenset(WEIGHTS) if hazard == KERNEL_INIT else frozenset())
+    for hazard in (KERNEL_INIT, BIAS_INIT)
+}
 # Hazards whose divergence is the same in either layout.
 _LAYOUT_FREE = {PADDING: "the padding default does", KERNEL_INIT: "the initializer's draws do",
                 BIAS_INIT: "the initializer's draws do", TRANSPOSE_KERNEL: "the kernel flip does"}
@@ -81,4 +90,12 @@ def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
         if isinstance(args.get(name), NotStatic) and hazard in _LAYOUT_FREE:
             del replaced[name]
             sentences.append(f"{name}: {args[name]}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
+    # An initializer sets only the weights, which value checks take from the probe (or draw from one seed on
+    # both sides): another hazard's divergence does not depend on it.
+    for initializes, names in INITIALIZER_PARAMS.items():
+        for name in sorted(names):
+            if isinstance(args.get(name), NotStatic) and hazard != initializes:
+                del replaced[name]
+                sentences.append(f"{name}: {args[name]}; left to the default, since the runs use the same weights "
+                                 "on both sides")
     return replaced, sentences
