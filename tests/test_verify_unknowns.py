@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-
 from conftest import require_installed
+
 from conv_lint.analyzer import analyze_source
 from conv_lint.verify.judging.verdict import judge
 from conv_lint.verify.planning import stand_ins
@@ -105,9 +105,9 @@ def test_an_unknown_initializer_is_left_to_the_default_where_the_hazard_is_anoth
               "        self.conv = keras.layers.Conv2D(8, 3, kernel_initializer=self._kernel_initializer)\n")
     (result,) = checked(source, "CNV001", pool)
     assert result.verdict == "CONFIRMED", result.reason
-    assert result.divergence.evidence["stand_ins"] == [
+    assert result.divergence.evidence["stand_ins"] == [(
         "kernel_initializer: self._kernel_initializer is not known statically; left to the default, "
-        "since the runs use the same weights on both sides"]
+        "since the runs use the same weights on both sides")]
     (control,) = checked(source, "CNV001", pool, given={"keras.layers.Conv2D": {"padding": Known("'same'", "same")}})
     assert control.verdict == "NOT CONFIRMED", control.reason
     (bias,) = checked(source, "CNV003", pool)  # the bias's own initializer is known (the default): it runs

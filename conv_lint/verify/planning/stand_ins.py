@@ -17,10 +17,18 @@ weights.
 
 from __future__ import annotations
 
-from conv_lint.catalog import BIAS_INIT, CONVOLVE_MODE, KERNEL_INIT, LAYOUT, PADDING, TRANSPOSE_KERNEL, contrast_for
+from conv_lint.catalog import (
+    BIAS_INIT,
+    CONVOLVE_MODE,
+    KERNEL_INIT,
+    LAYOUT,
+    PADDING,
+    TRANSPOSE_KERNEL,
+    contrast_for,
+)
 from conv_lint.verify.planning.families import FAMILIES, Layer
-from conv_lint.verify.planning.variants import WEIGHTS
 from conv_lint.verify.planning.values import Known, NotStatic
+from conv_lint.verify.planning.variants import WEIGHTS
 
 STAND_IN_CHANNELS = 4
 # Every channel count a conv layer takes: each layer family's filter and input-channel parameters
