@@ -17,7 +17,7 @@ MODEL = (
     "from jax import lax\n\n"
     "layer = keras.layers.Conv1D(4, 3)\n"
     "conv = nn.Conv(2, 3)\n"
-    "sized = keras.layers.Conv1D(filters, 3)\n\n\n"
+    "sized = keras.layers.Conv1D(4, size)\n\n\n"
     "def f(x, w):\n"
     "    return lax.conv_general_dilated(x, w, (1,), 'SAME')\n"
 )
@@ -45,7 +45,7 @@ def test_confirmed_pins_are_written_and_the_unconfirmed_one_is_left_with_its_rea
     assert fixed[sized] == MODEL.splitlines()[sized] != without[sized]  # ... and the unknown-size call none
     assert "padding='valid'" in verified.read_text() and "dimension_numbers=" in verified.read_text()
     refused = [line for line in result.stderr.splitlines() if "--verify did not confirm the pin" in line]
-    assert refused and all(f":{sized + 1}:" in line and "filters is not known statically" in line for line in refused)
+    assert refused and all(f":{sized + 1}:" in line and "kernel_size: size is not known statically" in line for line in refused)
 
 
 def test_an_unsafe_pin_that_changes_behaviour_under_the_users_keras_json_is_refused(tmp_path):

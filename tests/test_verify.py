@@ -36,6 +36,10 @@ SCENARIOS = {
         "import keras\n\n\ndef make(filters):\n"
         '    return keras.layers.Conv1D(filters, 3, data_format="channels_last", kernel_initializer="zeros", use_bias=False)\n'
     ),
+    "unknown_size.py": (
+        "import keras\n\n\ndef make(size):\n"
+        '    return keras.layers.Conv1D(4, size, data_format="channels_last", kernel_initializer="zeros", use_bias=False)\n'
+    ),
 }
 
 
@@ -330,8 +334,13 @@ def test_not_confirmed_and_unverifiable_say_why(verified):
     by_key, _, _, _ = verified
     # A 1-sized kernel's padding (which verify found NOT CONFIRMED) is no longer a finding of check.
     assert not [key for key in by_key if Path(key[0]).name == "kernel_one.py" and key[2] == "CNV001"]
-    unknown = _one(by_key, "unknown.py", "CNV001")
-    assert unknown["verdict"] == "UNVERIFIABLE" and "filters" in unknown["reason"]
+    # An unknown filter count the padding does not depend on runs with a stand-in; an unknown kernel size cannot.
+    stand_in = _one(by_key, "unknown.py", "CNV001")
+    assert stand_in["verdict"] == "CONFIRMED", stand_in["reason"]
+    assert stand_in["divergence"]["evidence"]["stand_ins"] == [
+        "filters: filters is not known statically; run with a stand-in 4, which the padding default does not depend on"]
+    unknown = _one(by_key, "unknown_size.py", "CNV001")
+    assert unknown["verdict"] == "UNVERIFIABLE" and unknown["reason"] == "kernel_size: size is not known statically"
     torch_results = [r for r in by_key.values() if r["api"].startswith("torch") and r["code"] == "CNV001"]
     if importlib.util.find_spec("torch") is None:  # verify runs PyTorch calls only where torch is installed
         assert torch_results and all(r["verdict"] == "UNVERIFIABLE" and "torch is not installed" in r["reason"]

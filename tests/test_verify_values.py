@@ -60,3 +60,10 @@ def test_a_value_the_source_does_not_give_is_not_static(body):
     source = f"import keras\n\ndef build(wide):\n{body}    return keras.layers.Conv1D(8, K, padding='same')\n"
     _, args = arguments(source)
     assert isinstance(args["kernel_size"], NotStatic)
+
+
+def test_int_and_float_of_a_known_number_are_known_unless_the_file_binds_the_name():
+    _, args = arguments("import keras\n\nK = 1.0\nkeras.layers.Conv1D(8, int(K), strides=float(2))\n")
+    assert args["kernel_size"] == Known("1", 1) and args["strides"] == Known("2.0", 2.0)
+    _, args = arguments("import keras\n\nK = 1\nint = str\nkeras.layers.Conv1D(8, int(K))\n")
+    assert isinstance(args["kernel_size"], NotStatic)

@@ -94,8 +94,7 @@ def run_verify(options: VerifyOptions, settings: Settings) -> int:
 def judged(check: Check) -> Result:
     """The check's verdicts, with where its answers came from (``Result.answers``)."""
     result = judge(check)
-    comparisons = [check.divergence, check.fix, check.pin, *check.also]
-    answers = [job.answer for comparison in comparisons if comparison is not None
+    answers = [job.answer for comparison in check.comparisons()
                for _, *jobs, _ in comparison.runs for job in jobs if job.answer is not None]
     kept = sorted(answer.get("computed_at", "") for answer in answers if answer.get("from_cache"))
     result.answers = {"from_cache": len(kept), "computed": len(answers) - len(kept),
@@ -139,8 +138,7 @@ def plan_files(
         pins = _pins(data, display, settings, fix_options, analysis)
         evaluator = Evaluator(analysis)
         for finding in findings:
-            args_known = evaluator.arguments(finding.call) if finding.call else None
-            checks.append(planner.plan(finding, args_known, pins.get(pin_key(finding), _NO_PIN), pin_only))
+            checks.append(planner.plan_candidates(finding, evaluator.arguments, pins.get(pin_key(finding), _NO_PIN), pin_only))
     return checks
 
 

@@ -78,10 +78,35 @@ class Result:
 
 
 def judge(check: Check) -> Result:
+    """The check's verdicts; for a conditional alias, every candidate's, combined: CONFIRMED only where
+    each candidate confirms, NOT CONFIRMED where one of them does not diverge, else UNVERIFIABLE."""
+    result = _judge_call(check)
+    if not check.candidates:
+        return result
+    others = [judge(candidate) for candidate in check.candidates]
+    candidates = [{"api": each.finding.api, "verdict": each.verdict, "reason": each.reason} for each in (result, *others)]
+    verdicts = {candidate["verdict"] for candidate in candidates}
+    result.verdict = CONFIRMED if verdicts == {CONFIRMED} else NOT_CONFIRMED if NOT_CONFIRMED in verdicts else UNVERIFIABLE
+    lead = {CONFIRMED: "every candidate of the callee confirms", NOT_CONFIRMED: "not every candidate of the callee diverges",
+            UNVERIFIABLE: "not every candidate of the callee could be checked"}[result.verdict]
+    result.reason = f"{lead}: " + "; ".join(f"{c['api']}: {c['verdict']} ({c['reason']})" for c in candidates)
+    if result.divergence is not None:
+        result.divergence.evidence["candidates"] = candidates
+    own_notes = list(result.notes)
+    for each in others:
+        result.notes.extend(f"{each.finding.api}: {note}" for note in each.notes if note not in own_notes)
+        if each.fix is not None:
+            result.notes.append(f"{each.finding.api}: fix {each.fix.status}: {each.fix.summary}")
+    return result
+
+
+def _judge_call(check: Check) -> Result:
     finding = check.finding
     if check.unverifiable:
         return Result(finding, UNVERIFIABLE, check.unverifiable, notes=check.notes)
     divergence = step(check.divergence, {DIFFER: CONFIRMED, AGREE: NOT_CONFIRMED}, UNVERIFIABLE)
+    if check.stand_ins:
+        divergence.evidence["stand_ins"] = check.stand_ins
     if divergence.status == NOT_CONFIRMED:
         reason = f"for this configuration the defaults give the same result: {divergence.summary}{_why_agree(check)}"
     else:

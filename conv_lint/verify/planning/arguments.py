@@ -7,7 +7,7 @@ from __future__ import annotations
 from conv_lint.catalog import ConvAPI
 from conv_lint.verify.planning.conv import Padding, Unsupported
 from conv_lint.verify.planning.probe import Probe
-from conv_lint.verify.planning.values import NotStatic
+from conv_lint.verify.planning.values import OPERAND_RANK, NotStatic, OperandRank
 
 
 def literal(args: dict, name: str):
@@ -95,12 +95,17 @@ def read_channels_last(value, default_kind: str) -> bool:
 
 
 def rank_from(args: dict, names: tuple[str, ...], probe: Probe, hint: str) -> int:
-    """The spatial rank of a functional call: a literal tuple's length, else the probe's."""
+    """The spatial rank of a functional call: a literal tuple's length, else its arrays' where the
+    source fixes it (``values.OperandRank``), else the probe's."""
     for name in names:
         value = literal(args, name)
         if isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
             return len(value)
+    operands = args.get(OPERAND_RANK)
+    if isinstance(operands, OperandRank) and 1 <= operands.rank <= 3:
+        return operands.rank
     rank = probe.rank()
     if rank is None:
-        raise NotStatic(f"the spatial rank is not written in the call ({hint}, or give --input-shape)")
+        raise NotStatic(f"the spatial rank is not written in the call, nor fixed by its arrays in the file ({hint}, "
+                        "or give --input-shape)")
     return rank

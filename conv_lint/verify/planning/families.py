@@ -72,11 +72,21 @@ class Family:
         """``conv`` as a call of this family, leaving the hazards in ``omit`` to its defaults."""
         raise NotImplementedError
 
+    def ignored(self, api: ConvAPI, args: dict) -> tuple[str, ...]:
+        """The initializers the call passes that its API does not take: Keras 2 (``tf_keras``) accepts
+        ``kernel_initializer`` for a separable layer and creates no weight with it, Keras 3 refuses it.
+        Leaving them out runs what the call computes."""
+        initializers = (self.hazard_params.get(KERNEL_INIT), self.hazard_params.get(BIAS_INIT))
+        return tuple(name for name in initializers if name in args and name not in api.parameters)
+
     def native(self, api: ConvAPI, args: dict, conv: Conv) -> Call:
         """The call as written: its own known arguments, fed in its own layout."""
         kwargs = []
+        ignored = self.ignored(api, args)
         for name in self.params:
             known = args.get(name)
+            if name in ignored:
+                continue
             if isinstance(known, NotStatic):
                 raise NotStatic(f"{name}: {known}")
             if known is not None:

@@ -33,13 +33,13 @@ from conv_lint.catalog import (
 )
 from conv_lint.rules import DYNAMIC_CALL, RULES_BY_HAZARD
 from conv_lint.verify.judging import agreement
-from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, variants
+from conv_lint.verify.planning import initializer_kinds, kernel_layout, padding_ports, stand_ins, variants
 from conv_lint.verify.planning import probe as probes
 from conv_lint.verify.planning.conv import SPATIAL, Call, Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import EQUINOX, FLAX, KERAS, LAX, Family, family_of, layout_letters
 from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.torch_family import torch_family
-from conv_lint.verify.planning.values import NotStatic
+from conv_lint.verify.planning.values import OPERAND_RANK, NotStatic, OperandRank
 
 MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE, TRANSPOSE_KERNEL)  # the hazards verify can run
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
@@ -113,6 +113,31 @@ class Check:
     fix_note: str = ""  # why no fix is checked, or which way it aligns
     pin_note: str = ""  # why no pin is checked
     notes: list[str] = field(default_factory=list)
+    stand_ins: list[str] = field(default_factory=list)  # unknown arguments run with a stand-in value, and why
+    # A conditional alias's other candidates (`A if c else B`), each checked as if the call were of it.
+    candidates: list[Check] = field(default_factory=list)
+
+    def comparisons(self) -> list[RunComparison]:
+        """Every comparison planned, the candidates' included."""
+        own = [comparison for comparison in (self.divergence, self.fix, self.pin, *self.also) if comparison is not None]
+        return own + [comparison for candidate in self.candidates for comparison in candidate.comparisons()]
+
+
+def candidate_findings(finding: Finding) -> list[Finding]:
+    """The finding as made of each other API a conditional alias may call (``layer = A if c else B``):
+    the same arguments bound to that API, with its own default of the hazard (check reports a default
+    only where every candidate relies on one)."""
+    if finding.call is None or finding.spec is None:
+        return []
+    found = []
+    for bound in finding.call.alternatives:
+        spec = next((d for d in bound.api.defaults if d.hazard == finding.spec.hazard and d.param == finding.spec.param), None)
+        if spec is None:
+            spec = next((d for d in bound.api.defaults if d.hazard == finding.spec.hazard), None)
+        if spec is not None:
+            call = replace(finding.call, bound=bound, qualified_name=bound.api.name, alternatives=())
+            found.append(replace(finding, api=bound.api.name, parameter=spec.param, default=spec.value, call=call, spec=spec))
+    return found
 
 
 def run_request(call: Call, rank: int, x: dict, kernel: dict | None, bias: dict | None, seed: int,
@@ -147,6 +172,17 @@ class Planner:
         self.jobs = jobs
         self.sample_size = sample_size
 
+    def plan_candidates(self, finding: Finding, arguments, pinned: dict | str, pin_only: bool = False) -> Check:
+        """``plan``, and where the callee is a conditional alias, each other candidate's check too (in
+        ``Check.candidates``; the pin, one text for every candidate, is checked on the first).
+        ``arguments``: a ``ResolvedCall``'s arguments (``values.Evaluator.arguments``)."""
+        check = self.plan(finding, arguments(finding.call) if finding.call else None, pinned, pin_only)
+        if not pin_only:
+            pin_note = f"the pin is checked with {finding.api}, the first candidate"
+            check.candidates = [self.plan(candidate, arguments(candidate.call), pin_note)
+                                for candidate in candidate_findings(finding)]
+        return check
+
     def plan(self, finding: Finding, args: dict | None, pinned: dict | str, pin_only: bool = False) -> Check:
         """``args``: the call's arguments (``values.Evaluator.arguments``); ``pinned``: the arguments
         of the same call after ``conv-lint fix``, or why it pins nothing. ``pin_only``: plan the
@@ -165,6 +201,13 @@ class Planner:
             codes = ", ".join(RULES_BY_HAZARD[hazard].code for hazard in MODELLED)
             check.unverifiable = f"{finding.code} is not a default verify runs (it runs {codes})"
             return check
+        args, check.stand_ins = stand_ins.stand_in(finding, args)
+        operands = args.get(OPERAND_RANK)
+        if isinstance(operands, OperandRank):
+            check.notes.append(f"spatial rank {operands.rank}, from the arrays: {operands.why}")
+        if not isinstance(pinned, str):
+            pinned, _ = stand_ins.stand_in(finding, pinned)
+        check.notes.extend(check.stand_ins)
         try:
             self._plan(check, args, pinned, pin_only)
         except (NotStatic, Unsupported) as why:
@@ -180,6 +223,8 @@ class Planner:
         check.native = family.native(api, args, conv)
         if family.runs_as(api):
             check.notes.append(family.runs_as(api))
+        check.notes.extend(f"{name} is not a parameter of {api.name}: not passed on (Keras 2 accepts it and creates "
+                           "no weight with it, Keras 3 refuses it)" for name in family.ignored(api, args))
         if not pin_only and hazard == TRANSPOSE_KERNEL:
             variants.plan_transpose_kernel(self, check, args)
         elif not pin_only and variant:

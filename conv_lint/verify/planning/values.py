@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from conv_lint.analyzer import Analysis, ResolvedCall
-from conv_lint.dataflow import Values
+from conv_lint.catalog import CATALOG
+from conv_lint.dataflow import KnownArray, Values
 from conv_lint.resolve import ARITHMETIC, Scope, dotted_name
 
 OPAQUE = object()  # the value of a known argument that is not a literal (an initializer object)
@@ -29,6 +30,18 @@ class NotStatic(Exception):
     """An argument whose value cannot be known without running the program."""
 
 
+# The key under which ``Evaluator.arguments`` gives a functional call's spatial rank read off its arrays.
+OPERAND_RANK = "<the operands' spatial rank>"
+
+
+@dataclass(frozen=True)
+class OperandRank:
+    """The spatial rank of a functional call's arrays, where the source fixes it, and how."""
+
+    rank: int
+    why: str
+
+
 @dataclass(frozen=True)
 class Known:
     source: str  # Python source with qualified names, as a worker evaluates it
@@ -37,6 +50,9 @@ class Known:
     @property
     def literal(self) -> bool:
         return self.value is not OPAQUE
+
+
+_NUMBER_BUILTINS = {"int": int, "float": float}
 
 
 def _literal(value: Any) -> Known:
@@ -70,7 +86,42 @@ class Evaluator:
                 result[parameter] = self.evaluate(argument.value, call.scope)
             except NotStatic as why:
                 result[parameter] = why
+        rank = self.operand_rank(call)
+        if rank is not None:
+            result[OPERAND_RANK] = rank
         return result
+
+    def operand_rank(self, call: ResolvedCall) -> OperandRank | None:
+        """The spatial rank of a functional conv whose name does not fix it (``tf.nn.convolution``,
+        ``lax.conv_general_dilated``), read off its input and kernel where the source gives their shapes
+        (``tf.zeros((1, 7, 4))``) or they come out of a conv of fixed rank (``y = tf.nn.conv1d(...)``);
+        None where the two disagree or neither is known."""
+        operands = call.api.operands
+        if operands is None or any(c.isdigit() for c in call.api.name.rsplit(".", 1)[1]):
+            return None
+        found = []
+        for parameter in (operands.input, operands.kernel):
+            argument = call.bound.arguments.get(parameter)
+            if argument is not None:
+                found.extend(self._array_rank(argument.value, call.scope))
+        if len({rank for rank, _ in found}) != 1:
+            return None
+        return OperandRank(found[0][0], "; ".join(why for _, why in found))
+
+    def _array_rank(self, node: ast.expr, scope: Scope) -> list[tuple[int, str]]:
+        """The spatial rank of an array argument, with how the source fixes it."""
+        arrays = [value for value in self.values.of(node, scope) if isinstance(value, KnownArray) and value.shape is not None]
+        if arrays and len({len(array.shape) for array in arrays}) == 1 and len(arrays[0].shape) >= 3:
+            shape = tuple("?" if size is None else size for size in arrays[0].shape)
+            return [(len(shape) - 2, f"{ast.unparse(node)} is {arrays[0].what} of shape {shape}")]
+        found = self.values.definition(node, scope) if isinstance(node, ast.Name) else None
+        if found is not None and isinstance(found[0], ast.Call):
+            for name in self.resolver.qualified_names(dotted_name(found[0].func) or "", found[1]):
+                api = CATALOG.lookup(name)
+                digits = [c for c in name.rsplit(".", 1)[1] if c.isdigit()] if api is not None and api.operands else []
+                if len(digits) == 1:
+                    return [(int(digits[0]), f"{ast.unparse(node)} is the output of {api.name}")]
+        return []
 
     def evaluate(self, node: ast.expr, scope: Scope) -> Known:
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
@@ -122,6 +173,11 @@ class Evaluator:
         raise NotStatic(f"{ast.unparse(node)} is not known statically")
 
     def _call(self, node: ast.Call, scope: Scope) -> Known:
+        builtin = _NUMBER_BUILTINS.get(node.func.id) if isinstance(node.func, ast.Name) else None
+        if builtin is not None and scope.binding_scope(node.func.id) is None and len(node.args) == 1 and not node.keywords:
+            operand = self.evaluate(node.args[0], scope)  # int(K), float(K): Python's own, where the file binds no such name
+            if _number(operand.value):
+                return _literal(builtin(operand.value))
         function = self.evaluate(node.func, scope)
         if function.literal:
             raise NotStatic(f"{ast.unparse(node)} is not known statically")
