@@ -274,6 +274,11 @@ class Values:
 
     def _call(self, node: ast.Call, scope: Scope) -> Iterator[object]:
         func = node.func
+        builtin = _NUMBER_BUILTINS.get(func.id) if isinstance(func, ast.Name) else None
+        if builtin is not None and scope.binding_scope(func.id) is None and len(node.args) == 1 and not node.keywords:
+            # int(K), float(K): Python's own (the file binds no such name), of each number K may be.
+            yield from (builtin(value) for value in self.of(node.args[0], scope) if _is_number(value))
+            return
         names = self.qualified(func, scope)
         for name in names:
             yield from self._framework_call(name, node, scope)
@@ -371,6 +376,9 @@ class Values:
         if isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             return value
         return None
+
+
+_NUMBER_BUILTINS = {"int": int, "float": float}
 
 
 def _is_number(value: object) -> bool:

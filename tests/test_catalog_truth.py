@@ -1333,3 +1333,46 @@ def test_tf1_layer_kernel_initializer_is_the_variable_scopes():
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
             assert np.all(session.run(kernel) == 0.5)
+
+
+# --------------------------------------------------------------------------------------
+# 5. Windows whose padding default cannot differ (conv_lint.rules.defaults._padding_cannot_differ)
+# --------------------------------------------------------------------------------------
+
+
+def test_a_transposed_kernel_equal_to_its_stride_gives_every_default_padding_the_same_output():
+    """CNV001 is not reported on a transposed conv whose kernel equals its stride: Keras' 'valid' and
+    'same', Flax's 'SAME' and 'VALID' and PyTorch's 0 give the same output, values included; at a
+    1-sized kernel and stride 2 they do not (PyTorch's is one row shorter), so that one is reported."""
+    np = need("numpy")
+    keras = need("keras")
+    jnp = need("jax.numpy")
+    linen = need("flax.linen")
+    x = np.random.RandomState(0).randn(1, 5, 7, 3).astype("float32")
+
+    def outputs(k: int, s: int) -> dict:
+        kernel = np.random.RandomState(1).randn(k, k, 4, 3).astype("float32")  # (h, w, out, in), Keras' order
+        found = {}
+        for padding in ("valid", "same"):
+            layer = keras.layers.Conv2DTranspose(4, k, strides=s, padding=padding, use_bias=False)
+            layer.build(x.shape)
+            layer.kernel.assign(kernel)
+            found[f"keras {padding}"] = np.asarray(layer(x))
+        for padding in ("SAME", "VALID"):
+            layer = linen.ConvTranspose(4, (k, k), strides=(s, s), padding=padding, use_bias=False, transpose_kernel=True)
+            found[f"flax {padding}"] = np.asarray(layer.apply({"params": {"kernel": jnp.asarray(kernel)}}, x))
+        if importlib.util.find_spec("torch") is not None:
+            torch = importlib.import_module("torch")
+            layer = torch.nn.ConvTranspose2d(3, 4, k, s, bias=False)
+            with torch.no_grad():
+                layer.weight.copy_(torch.from_numpy(kernel.transpose(3, 2, 0, 1)))
+                found["torch 0"] = layer(torch.from_numpy(x.transpose(0, 3, 1, 2))).numpy().transpose(0, 2, 3, 1)
+        return found
+
+    for k in (2, 3):
+        same = outputs(k, k)
+        reference = same["keras valid"]
+        for name, output in same.items():
+            assert output.shape == reference.shape and np.allclose(output, reference, atol=1e-5), (k, name)
+    shapes = {name: output.shape for name, output in outputs(1, 2).items()}
+    assert len(set(shapes.values())) > 1, shapes

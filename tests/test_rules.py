@@ -112,7 +112,7 @@ def test_convolve_message_says_the_kernel_is_flipped():
     assert "mode='full'" in finding.message and "flips the kernel" in finding.message
 
 
-def test_padding_of_a_unit_kernel_is_no_finding_unless_transposed():
+def test_padding_that_cannot_differ_is_no_finding():
     def padding_lines(source):
         return [f.line for f in analyze(source, "x.py") if f.code == "CNV001"]
 
@@ -124,8 +124,13 @@ def test_padding_of_a_unit_kernel_is_no_finding_unless_transposed():
         "nn.Conv2d(4, 8, (1, 3))\n"  # 7: one axis above 1
         "nn.ConvTranspose2d(4, 8, 1, stride=2)\n"  # 8: a transposed conv's output size follows padding
         "keras.layers.Conv2D(8, size)\n"  # 9: unknown size
+        "nn.ConvTranspose2d(4, 8, kernel_size=2, stride=2)\n"  # 10: a transposed kernel equal to its stride
+        "keras.layers.Conv2DTranspose(8, (2, 2), strides=(2, 1))\n"  # 11: equal on one axis only
+        "nn.ConvTranspose2d(4, 8, 2, 2, output_padding=1)\n"  # 12: output_padding adds rows
+        "nn.ConvTranspose2d(4, 8, 2, 2, dilation=2)\n"  # 13: a dilated kernel spans 3
+        "nn.ConvTranspose1d(4, 8, K, stride=1)\n"  # 14: 1 and 1
     )
-    assert padding_lines(source) == [7, 8, 9]
+    assert padding_lines(source) == [7, 8, 9, 11, 12, 13]
 
 
 def test_the_counterpart_has_the_calls_kind_and_rank():

@@ -346,10 +346,8 @@ def test_not_confirmed_and_unverifiable_say_why(verified):
         assert torch_results and all(r["verdict"] == "UNVERIFIABLE" and "torch is not installed" in r["reason"]
                                      for r in torch_results)
     else:  # every PyTorch call in fixtures/ is one verify runs
-        not_confirmed = {(Path(r["path"]).name, r["line"]) for r in torch_results if r["verdict"] != "CONFIRMED"}
-        # a transposed conv whose kernel equals its stride: padding 0 keeps the rows 'SAME' keeps
-        assert not_confirmed == {("flagged_transposed.py", 14), ("flagged_transposed.py", 15), ("flagged_transposed.py", 25)}
-        assert {r["verdict"] for r in torch_results} == {"CONFIRMED", "NOT CONFIRMED"}, [r["reason"] for r in torch_results]
+        # (a transposed conv whose kernel equals its stride, which verify found NOT CONFIRMED, is no finding)
+        assert torch_results and {r["verdict"] for r in torch_results} == {"CONFIRMED"}, [r["reason"] for r in torch_results]
 
 
 def test_workers_never_share_a_framework(verified):

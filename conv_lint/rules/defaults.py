@@ -71,22 +71,54 @@ def _relies_on(bound: BoundCall, default: Default, call: ResolvedCall, context: 
         return False
     if default.hazard == BIAS_INIT and api.bias_switch and bound.passes_constant(api.bias_switch, False):
         return False
-    return not (default.hazard == PADDING and _unit_kernel(bound, call, context))
+    return not (default.hazard == PADDING and _padding_cannot_differ(bound, call, context))
 
 
-def _unit_kernel(bound: BoundCall, call: ResolvedCall, context: ModuleContext) -> bool:
-    """Every spatial size of the kernel is 1 (``kernel_size=1``, ``(1, 1)``): 'same', 'valid' and 0 then
-    pad nothing at any stride or dilation ((k - 1) * d = 0), so the padding default cannot differ.
-    A transposed conv is left out: its output size still depends on the padding mode across frameworks."""
+def _padding_cannot_differ(bound: BoundCall, call: ResolvedCall, context: ModuleContext) -> bool:
+    """Every framework's default padding gives this window the same output, so relying on one is no finding:
+
+    - every spatial size of the kernel is 1 (``kernel_size=1``, ``(1, 1)``): 'same', 'valid' and 0 pad
+      nothing at any stride or dilation ((k - 1) * d = 0);
+    - a transposed conv whose kernel equals its stride on every axis, undilated and without
+      ``output_padding`` (SAM's ``ConvTranspose2d(c, c, kernel_size=2, stride=2)``): each input element
+      fills its own block of the output, n * s long under 'same', 'valid' and 0 alike, with nothing to crop.
+
+    A transposed conv with a 1-sized kernel at a larger stride is still a finding: Keras gives it n * s
+    outputs under 'valid', PyTorch (n - 1) * s + 1 under 0."""
     api = bound.api
-    if api.window is None or api.window.size is None or api.transposed:
+    window = api.window
+    if window is None or window.size is None:
         return False
-    argument = bound.arguments.get(api.window.size)
+    sizes = _literal_ints(bound, window.size, call, context)
+    if not sizes:
+        return False
+    if not api.transposed:
+        return all(k == 1 for k in sizes)
+    strides = _literal_ints(bound, window.strides, call, context) if window.strides else ()
+    dilation = _literal_ints(bound, window.dilation, call, context) if window.dilation else ()
+    output_padding = _literal_ints(bound, "output_padding", call, context)
+    if strides is None or dilation is None or output_padding is None:
+        return False  # written, but not known
+    if any(d != 1 for d in dilation) or any(p != 0 for p in output_padding):
+        return False
+    rank = max(len(sizes), len(strides or (1,)))
+    return _per_axis(sizes, rank) == _per_axis(strides or (1,), rank)
+
+
+def _literal_ints(bound: BoundCall, parameter: str, call: ResolvedCall, context: ModuleContext) -> tuple[int, ...] | None:
+    """The ints an argument holds (``2`` → (2,), ``(2, 2)`` → (2, 2)); () when the call does not pass it,
+    None when it passes something the source does not tell."""
+    argument = bound.arguments.get(parameter)
     if argument is None:
-        return False
-    size = context.values.known(argument.value, call.scope)
-    sizes = size if isinstance(size, tuple) and size else (size,)
-    return all(type(k) is int and k == 1 for k in sizes)
+        return ()
+    value = context.values.known(argument.value, call.scope)
+    values = value if isinstance(value, tuple) and value else (value,)
+    return tuple(values) if all(type(v) is int for v in values) else None
+
+
+def _per_axis(values: tuple[int, ...], rank: int) -> tuple[int, ...]:
+    """An int given for every axis (``2`` in 2-D is (2, 2)); a tuple as it is."""
+    return values * rank if len(values) == 1 else values
 
 
 def _none_for_none(bound: BoundCall, default: Default) -> bool:
@@ -109,7 +141,10 @@ IMPLICIT_PADDING = DefaultRule(
     what_it_does=(
         "Flags conv layers and ops called without `padding=`, by keyword or by position. A kernel whose"
         " every spatial size is 1 (`kernel_size=1`, `(1, 1)`) is left alone: `'same'`, `'valid'` and `0`"
-        " pad nothing at any stride or dilation. A transposed conv is still flagged."
+        " pad nothing at any stride or dilation. So is a transposed conv whose kernel equals its stride"
+        " on every axis, undilated and without `output_padding` (`ConvTranspose2d(c, c, kernel_size=2,"
+        " stride=2)`): each input element fills its own block of the output, the same under every"
+        " framework's default. Any other transposed conv is flagged, a 1-sized kernel too."
     ),
     why=(
         "Each framework pads differently when told nothing: Keras and `tf.nn.convolution` use"
@@ -126,6 +161,7 @@ IMPLICIT_PADDING = DefaultRule(
         'from keras import layers as L\nL.Conv1D(8, 3, 1, "same")\n',
         "import flax.linen as nn\nnn.Conv(4, 3, padding='VALID')\n",
         "from torch import nn\nnn.Conv2d(4, 8, kernel_size=(1, 1), stride=2, dilation=3)\n",
+        "from torch import nn\nnn.ConvTranspose2d(256, 64, kernel_size=2, stride=2)\n",
         "import torch\ntorch.nn.Conv1d(4, 8, 3, 1, 1)\n",
         "class Conv1D:\n    def __init__(self, *a): pass\nConv1D(8, 3)\n",
         "Conv1D(8, 3)\n",

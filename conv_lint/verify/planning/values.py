@@ -52,9 +52,6 @@ class Known:
         return self.value is not OPAQUE
 
 
-_NUMBER_BUILTINS = {"int": int, "float": float}
-
-
 def _literal(value: Any) -> Known:
     return Known(repr(value), value)
 
@@ -173,11 +170,9 @@ class Evaluator:
         raise NotStatic(f"{ast.unparse(node)} is not known statically")
 
     def _call(self, node: ast.Call, scope: Scope) -> Known:
-        builtin = _NUMBER_BUILTINS.get(node.func.id) if isinstance(node.func, ast.Name) else None
-        if builtin is not None and scope.binding_scope(node.func.id) is None and len(node.args) == 1 and not node.keywords:
-            operand = self.evaluate(node.args[0], scope)  # int(K), float(K): Python's own, where the file binds no such name
-            if _number(operand.value):
-                return _literal(builtin(operand.value))
+        number = self.values.known(node, scope)  # int(K), float(K): as the rules evaluate them
+        if _number(number):
+            return _literal(number)
         function = self.evaluate(node.func, scope)
         if function.literal:
             raise NotStatic(f"{ast.unparse(node)} is not known statically")
