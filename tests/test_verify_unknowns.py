@@ -114,6 +114,20 @@ def test_an_unknown_initializer_is_left_to_the_default_where_the_hazard_is_anoth
     assert bias.verdict == "CONFIRMED", bias.reason
 
 
+def test_an_initializer_finding_stands_in_an_unknown_kernel_size_and_leaves_strides_out(pool):
+    # A size or stride held by the model (`kernel_size=self.kernel_size`): the padding depends on them, the
+    # initializer's form does not (lecun_normal is normal, Keras' glorot_uniform uniform, at every fan).
+    source = FIELD.replace("(3,)", "self.kernel_size, strides=self.stride")
+    (result,) = checked(source, "CNV002", pool)
+    assert result.verdict == "CONFIRMED", result.reason
+    assert sorted(said.split(":")[0] for said in result.divergence.evidence["stand_ins"]) == ["features", "kernel_size", "strides"]
+    glorot = {"flax.linen.Conv": {"kernel_init": Known("flax.linen.initializers.glorot_uniform()")}}
+    (control,) = checked(source, "CNV002", pool, given=glorot)
+    assert control.verdict == "NOT CONFIRMED", control.reason
+    (padding,) = checked(source, "CNV001", None)
+    assert padding.verdict == "UNVERIFIABLE" and padding.reason == "kernel_size: self.kernel_size is not known statically"
+
+
 def test_what_the_hazard_depends_on_stays_unverifiable_and_named():
     # The kernel size decides the padding, the channel counts two uniforms' spreads: no stand-in for them.
     (result,) = checked(FIELD.replace("(3,)", "self.kernel_size"), "CNV001", None)

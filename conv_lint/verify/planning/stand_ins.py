@@ -7,8 +7,10 @@ call is run with a stand-in count and the evidence says so. An initializer's spr
 on them (its fans), but whether two defaults differ does not where their draws have different
 forms (a uniform against a normal, zeros against random draws); two uniforms of different fans
 (Keras' glorot_uniform against PyTorch's kaiming_uniform) coincide at some channel counts, so
-there the argument stays unknown. Any other unknown argument (a kernel size, a stride, a layout)
-stays unknown: the hazard depends on it. A layer's unknown layout argument (``data_format=data_format``)
+there the argument stays unknown. The same holds of an unknown kernel size (it sets the fans too),
+and an initializer's draws do not depend on the strides or dilation at all. Any other unknown
+argument (a kernel size or stride for padding, a layout for a layout finding) stays unknown: the
+hazard depends on it. A layer's unknown layout argument (``data_format=data_format``)
 is left out, so the call runs in its default layout, where the hazard is not the layout itself: which
 axes are spatial changes neither whether two paddings differ nor what an initializer draws. An unknown
 initializer is left to the default where the hazard is another one: the runs compared hold the same
@@ -39,6 +41,11 @@ CHANNEL_PARAMS = frozenset(
      for setting in ("filters", "in_channels") if setting in family.names}
     | {"depth_multiplier", "channel_multiplier"}
 )
+STAND_IN_KERNEL = 3
+# Each layer family's kernel-size parameter, and those of its window's strides and dilation.
+KERNEL_PARAMS = frozenset(family.names["kernel"] for family in FAMILIES if isinstance(family, Layer) and "kernel" in family.names)
+STEP_PARAMS = frozenset(family.names[setting] for family in FAMILIES if isinstance(family, Layer)
+                        for setting in ("strides", "dilation") if setting in family.names)
 # Each layer family's layout parameter (Keras' and Haiku's data_format).
 LAYOUT_PARAMS = frozenset(family.names["layout"] for family in FAMILIES if isinstance(family, Layer) and "layout" in family.names)
 # Hazards whose divergence is the same at every channel count.
@@ -94,6 +101,17 @@ def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
             replaced[name] = Known(repr(STAND_IN_CHANNELS), STAND_IN_CHANNELS)
             sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_CHANNELS}, {why}")
     hazard = finding.spec.hazard
+    if hazard in (KERNEL_INIT, BIAS_INIT):
+        # An initializer draws weights whose shape the strides and dilation do not touch; the kernel size
+        # sets the fan, so it is stood in for only where the channel counts may be (the forms differ).
+        for name in sorted(STEP_PARAMS):
+            if isinstance(args.get(name), NotStatic):
+                del replaced[name]
+                sentences.append(f"{name}: {args[name]}; left to the default, which the drawn weights do not depend on")
+        for name in sorted(KERNEL_PARAMS) if _why_free(finding) is not None else ():
+            if isinstance(args.get(name), NotStatic):
+                replaced[name] = Known(repr(STAND_IN_KERNEL), STAND_IN_KERNEL)
+                sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_KERNEL}, {_why_free(finding)}")
     for name in sorted(LAYOUT_PARAMS):
         if isinstance(args.get(name), NotStatic) and hazard in _LAYOUT_FREE:
             del replaced[name]
