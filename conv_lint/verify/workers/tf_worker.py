@@ -60,6 +60,10 @@ def _pad(x, request: dict, layer: bool):
 
 
 def run(request: dict) -> dict:
+    if request["kind"] == "keras_layer" and request.get("kernel") is None:
+        # Before the arguments are made: an initializer object written in the call
+        # (keras.initializers.TruncatedNormal(stddev=0.02)) draws its seed when it is made.
+        _reseed(request["seed"])
     kwargs = {name: evaluate(source) for name, source in request["kwargs"].items()}
     function = evaluate(request["api"])
     x = _fed_input(request)
@@ -102,8 +106,6 @@ def _reseed(seed: int) -> None:
 
 
 def _keras_layer(cls, kwargs: dict, x: np.ndarray, request: dict):
-    if request.get("kernel") is None:
-        _reseed(request["seed"])
     layer = cls(**kwargs)
     x = _pad(x, request, layer=True)
     layer.build(tuple(x.shape))
