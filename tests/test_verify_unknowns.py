@@ -97,6 +97,13 @@ def test_an_unknown_layout_is_left_to_the_default_for_padding_and_initializers(p
         assert result.verdict == "CONFIRMED", result.reason
         assert result.divergence.evidence["stand_ins"][0].startswith(
             "data_format: data_format is not known statically; run in the default layout")
+    # keras_hub's idiom: known only as an expression, which runs in the default layout too.
+    idiom = "import keras\n\nlayer = keras.layers.Conv2D(8, 3, data_format=keras.config.image_data_format())\n"
+    (result,) = checked(idiom, "CNV001", pool)
+    assert result.verdict == "CONFIRMED", result.reason
+    assert result.divergence.evidence["stand_ins"] == [
+        "data_format: keras.config.image_data_format() is not a literal; run in the default layout, which the padding"
+        " default does not depend on"]
 
 
 def test_an_unknown_initializer_is_left_to_the_default_where_the_hazard_is_another(pool):

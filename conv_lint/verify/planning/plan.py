@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from conv_lint.analyzer import Finding
 from conv_lint.catalog import (
     BIAS_INIT,
+    CATALOG,
     CONTRASTS,
     CONVOLVE_MODE,
     KERNEL_INIT,
@@ -339,6 +340,9 @@ class Planner:
             try:
                 family = family_of(contrast.api)
             except Unsupported as why:
+                family = _torch_counterpart(contrast.api)
+                if family is not None:
+                    return contrast, family
                 check.notes.append(f"{contrast.api} is not run: {why}")
                 continue
             if contrast is not named:
@@ -507,3 +511,12 @@ class Planner:
             }
             jobs.append(self.jobs.add(call.worker, request))
         return RunComparison(title, (a, b), names, "samples", [(size, *jobs, None)])
+
+
+def _torch_counterpart(api_name: str) -> Family | None:
+    """PyTorch's module family for a contrast that names one (``torch.nn.Conv1d``), where torch is installed."""
+    api = CATALOG.lookup(api_name) if api_name.startswith("torch.") else None
+    try:
+        return torch_family(api) if api is not None else None
+    except Unsupported:
+        return None  # torch is not installed: another framework with that default stands in

@@ -113,9 +113,13 @@ def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
                 replaced[name] = Known(repr(STAND_IN_KERNEL), STAND_IN_KERNEL)
                 sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_KERNEL}, {_why_free(finding)}")
     for name in sorted(LAYOUT_PARAMS):
-        if isinstance(args.get(name), NotStatic) and hazard in _LAYOUT_FREE:
+        given = args.get(name)
+        # Unknown, or known only as an expression (keras_hub's data_format=keras.config.image_data_format()).
+        why = given if isinstance(given, NotStatic) else (
+            f"{given.source} is not a literal" if isinstance(given, Known) and not given.literal else None)
+        if why is not None and hazard in _LAYOUT_FREE:
             del replaced[name]
-            sentences.append(f"{name}: {args[name]}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
+            sentences.append(f"{name}: {why}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
     # An initializer sets only the weights, which value checks take from the probe (or draw from one seed on
     # both sides): another hazard's divergence does not depend on it.
     for initializes, names in INITIALIZER_PARAMS.items():
