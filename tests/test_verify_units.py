@@ -17,6 +17,7 @@ from conv_lint.verify.judging import agreement, stats
 from conv_lint.verify.pair import read_call
 from conv_lint.verify.planning.conv import Conv, Padding, Unsupported
 from conv_lint.verify.planning.families import FLAX, KERAS, LAX, family_of
+from conv_lint.verify.planning.plan import Jobs, Planner
 from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.values import Evaluator, NotStatic
 from conftest import require_installed, run
@@ -215,3 +216,15 @@ def test_recorded_dimension_numbers_become_letters():
     assert _lax_letters(("NWC", "OIW", "NWC"), 1) == ("NWC", "OIW", "NWC")
     # lax.ConvDimensionNumbers: (batch, feature, spatial...) and (out, in, spatial...) by axis index.
     assert _lax_letters(((0, 2, 1), (2, 1, 0), (0, 2, 1)), 1) == ("NWC", "WIO", "NWC")
+
+
+def test_a_bug_in_verify_planning_leaves_that_finding_unverifiable_and_the_run_goes_on():
+    # A value of a type planning never expects stands for a bug there (as CNV999 does for a rule's).
+    analysis = analyze_source("import keras\nkeras.layers.Conv1D(4, 3)\nkeras.layers.Conv1D(4, 5)\n", "<module>")
+    first, second = [f for f in analysis.findings if f.code == "CNV001"]
+    evaluator = Evaluator(analysis)
+    planner = Planner(Probe(), Jobs())
+    broken = planner.plan(first, {**evaluator.arguments(first.call), "kernel_size": object()}, "no pin")
+    assert broken.unverifiable.startswith("internal error in conv-lint verify (AttributeError: ")
+    assert broken.unverifiable.endswith("please report it with this call")
+    assert planner.plan(second, evaluator.arguments(second.call), "no pin").unverifiable is None

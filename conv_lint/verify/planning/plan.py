@@ -187,7 +187,18 @@ class Planner:
     def plan(self, finding: Finding, args: dict | None, pinned: dict | str, pin_only: bool = False) -> Check:
         """``args``: the call's arguments (``values.Evaluator.arguments``); ``pinned``: the arguments
         of the same call after ``conv-lint fix``, or why it pins nothing. ``pin_only``: plan the
-        pin's check alone (``conv-lint fix --verify``), not the comparison with another framework."""
+        pin's check alone (``conv-lint fix --verify``), not the comparison with another framework.
+        A bug of verify's planning leaves that finding UNVERIFIABLE, saying so, and the run goes on
+        (as CNV999 does for a rule's)."""
+        try:
+            return self._plan_finding(finding, args, pinned, pin_only)
+        except Exception as error:  # noqa: BLE001 - any bug here is reported on its finding, not raised
+            check = Check(finding)
+            check.unverifiable = (f"internal error in conv-lint verify ({type(error).__name__}: {error}); "
+                                  "please report it with this call")
+            return check
+
+    def _plan_finding(self, finding: Finding, args: dict | None, pinned: dict | str, pin_only: bool) -> Check:
         check = Check(finding)
         if finding.code == DYNAMIC_CALL.code:
             check.unverifiable = "the call's arguments cannot be known (*args/**kwargs, a partial or from_config)"
