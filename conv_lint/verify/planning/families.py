@@ -497,7 +497,7 @@ def family_of(api_name: str) -> Family:
     if family is not None:
         return family
     if api_name.startswith("torch."):
-        raise Unsupported(f"{api_name}: verify runs PyTorch's conv modules and functional convs (torch_family), not this one")
+        raise Unsupported(f"{api_name}: verify runs PyTorch's convs as the calls found, not as another call's counterpart")
     if "Transpose" in api_name or api_name.endswith("conv_transpose") or "transpose" in api_name:
         raise Unsupported("transposed convolutions are not modelled by verify")
     raise Unsupported(f"{api_name} (separable/depthwise) is not modelled by verify")

@@ -16,13 +16,13 @@ Every run is a ``Job`` for one worker; identical requests are run once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 
 from conv_lint.analyzer import Finding
 from conv_lint.catalog import (
     BIAS_INIT,
-    CATALOG,
     CONTRASTS,
     CONVOLVE_MODE,
     KERNEL_INIT,
@@ -46,11 +46,21 @@ MODELLED = (PADDING, KERNEL_INIT, BIAS_INIT, LAYOUT, CONVOLVE_MODE, TRANSPOSE_KE
 SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from truncated normal of equal variance
 
 
+def request_digest(worker: str, request: dict) -> str:
+    """What a request asks of which worker, as one hash: the key of a session's jobs and of the answer cache."""
+    return hashlib.sha256(json.dumps([worker, request], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 @dataclass
 class Job:
     worker: str
     request: dict
     answer: dict | None = None
+    # Serializing a request (its probe arrays) is most of a cached run's time: done once, here.
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        self.digest = self.digest or request_digest(self.worker, self.request)
 
 
 class Jobs:
@@ -60,9 +70,9 @@ class Jobs:
         self._by_key: dict[str, Job] = {}
 
     def add(self, worker: str, request: dict) -> Job:
-        key = json.dumps([worker, request], sort_keys=True)
+        key = request_digest(worker, request)
         if key not in self._by_key:
-            self._by_key[key] = Job(worker, request)
+            self._by_key[key] = Job(worker, request, digest=key)
         return self._by_key[key]
 
     def all(self) -> list[Job]:
@@ -351,9 +361,6 @@ class Planner:
             try:
                 family = family_of(contrast.api)
             except Unsupported as why:
-                family = _torch_counterpart(contrast.api)
-                if family is not None:
-                    return contrast, family
                 check.notes.append(f"{contrast.api} is not run: {why}")
                 continue
             if contrast is not named:
@@ -523,11 +530,3 @@ class Planner:
             jobs.append(self.jobs.add(call.worker, request))
         return RunComparison(title, (a, b), names, "samples", [(size, *jobs, None)])
 
-
-def _torch_counterpart(api_name: str) -> Family | None:
-    """PyTorch's module family for a contrast that names one (``torch.nn.Conv1d``), where torch is installed."""
-    api = CATALOG.lookup(api_name) if api_name.startswith("torch.") else None
-    try:
-        return torch_family(api) if api is not None else None
-    except Unsupported:
-        return None  # torch is not installed: another framework with that default stands in

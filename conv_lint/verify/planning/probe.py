@@ -14,6 +14,7 @@ one exact size instead.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def input_shape(conv: Conv, probe: Probe, size: tuple[int, ...]) -> tuple[int, .
     return (batch, *size, channels(conv, probe))
 
 
+@functools.lru_cache(maxsize=4096)  # a probe's arrays recur across a run's findings: draw each once
 def normal(shape: tuple[int, ...], scale: float, *key) -> ProbeArray:
     """Seeded N(0, scale²) values of ``shape``, the same for the same key in every run."""
     rng = random.Random("/".join(map(str, key)))  # a str seed is hashed with SHA-512: stable across runs

@@ -200,8 +200,9 @@ class AnswerCache:
         return not self.answers
 
     @staticmethod
-    def key(worker: str, environment: dict[str, str], request: dict) -> str:
-        what = json.dumps([worker, answer_environment(worker, environment), request], sort_keys=True, separators=(",", ":"))
+    def key(worker: str, environment: dict[str, str], request_digest: str) -> str:
+        """The key of a request's answer: the request (``plan.request_digest``) in the worker's environment."""
+        what = json.dumps([worker, answer_environment(worker, environment), request_digest], sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(what.encode()).hexdigest()
 
     def get(self, key: str) -> tuple[dict, str] | None:

@@ -290,7 +290,7 @@ class Pool:
                 if job.worker not in environments:
                     # The environment a worker of this framework gets (its folders aside: the key reads the rest).
                     environments[job.worker] = worker_environment(job.worker, "", "")
-                keys[id(job)] = key = self.answers.key(job.worker, environments[job.worker], job.request)
+                keys[id(job)] = key = self.answers.key(job.worker, environments[job.worker], job.digest)
                 kept = self.answers.get(key)
                 if kept is not None:
                     answer, computed = kept
