@@ -6,6 +6,7 @@ Kept small: one file, one finding (CNV001: outputs compared, fix and pin), and o
 """
 
 import dataclasses
+import math
 import json
 import os
 import shutil
@@ -165,3 +166,23 @@ def test_the_cache_keeps_what_this_run_used_then_the_newest_within_its_bound(tmp
     kept = AnswerCache(tmp_path, context, max_bytes=3000)
     assert sorted(kept.answers) == ["k2", "k3"]  # the newest two fit; failures are never kept
     assert kept.get("k3") == ({**sample}, "2026-01-04T00:00:00Z")  # without the worker's id and timings
+
+
+def test_kept_outputs_and_weights_come_back_bit_for_bit(tmp_path):
+    # float32 arrays are kept packed (a third of the file), and read back as the very values the worker sent:
+    # a pin check compares them bit for bit.
+    import numpy as np
+
+    context = Context.current(MODULES.values())
+    values = np.random.RandomState(0).standard_normal(257).astype(np.float32)
+    values[:4] = (np.float32(1e-45), np.float32(-0.0), np.float32(3.4e38), np.nextafter(np.float32(1), np.float32(2)))
+    single = {"shape": [257], "values": values.astype(np.float64).tolist(), "dtype": "float32"}
+    double = {"shape": [2], "values": [0.1, 1 / 3], "dtype": "float64"}  # not float32: kept as it is
+    answer = {"output": single, "canonical": single, "weights": {"kernel": single, "bias": double}}
+    cache = AnswerCache(tmp_path, context)
+    cache.put("run", answer, "2026-01-01T00:00:00Z")
+    cache.save()
+    stored = json.loads(next(tmp_path.glob("*.json")).read_text())["answers"]["run"]["answer"]
+    assert "values" not in stored["output"] and stored["weights"]["bias"] == double
+    (kept, _) = AnswerCache(tmp_path, context).get("run")
+    assert kept == answer and [math.copysign(1, v) for v in kept["output"]["values"][:2]] == [1, -1]

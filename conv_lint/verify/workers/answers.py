@@ -28,6 +28,8 @@ longer installed.
 
 from __future__ import annotations
 
+import array
+import base64
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -211,14 +213,14 @@ class AnswerCache:
         if not isinstance(entry, dict) or not isinstance(entry.get("answer"), dict):
             return None
         self.used.add(key)
-        return dict(entry["answer"]), str(entry.get("computed", ""))
+        return _unpacked(entry["answer"]), str(entry.get("computed", ""))
 
     def put(self, key: str, answer: dict, computed: str) -> None:
         """Keep a worker's answer, unless it is a failure (what happened, not what the call computes)."""
         if "failure" in answer:
             return
         kept = {name: value for name, value in answer.items() if name not in ("id", "ms", "cpu_ms")}
-        self.answers[key] = self.added[key] = {"answer": kept, "computed": computed}
+        self.answers[key] = self.added[key] = {"answer": _packed(kept), "computed": computed}
         self.used.add(key)
 
     def save(self) -> None:
@@ -250,3 +252,43 @@ class AnswerCache:
         others.sort(key=_modified, reverse=True)
         for stale in others[KEPT_CONTEXTS - 1:]:
             stale.unlink(missing_ok=True)
+
+
+# A float32 array's values as JSON numbers take about 19 characters each, packed as little-endian
+# float32 bytes in base64 5.3: the answer file is read whole on every run, so it is kept packed.
+_ARRAYS = ("output", "canonical")
+
+
+def _packed(answer: dict) -> dict:
+    packed = {name: _pack(answer[name]) if name in _ARRAYS else value for name, value in answer.items()}
+    if isinstance(answer.get("weights"), dict):
+        packed["weights"] = {name: _pack(value) for name, value in answer["weights"].items()}
+    return packed
+
+
+def _unpacked(answer: dict) -> dict:
+    unpacked = {name: _unpack(answer[name]) if name in _ARRAYS else value for name, value in answer.items()}
+    if isinstance(answer.get("weights"), dict):
+        unpacked["weights"] = {name: _unpack(value) for name, value in answer["weights"].items()}
+    return unpacked
+
+
+def _pack(payload):
+    """``layouts.payload`` of a float32 array with its values packed; anything else as it is."""
+    if not (isinstance(payload, dict) and payload.get("dtype") == "float32" and isinstance(payload.get("values"), list)):
+        return payload
+    values = array.array("f", payload["values"])  # exact: the values are float32s widened to float64
+    if sys.byteorder == "big":
+        values.byteswap()
+    return {**{name: value for name, value in payload.items() if name != "values"},
+            "values_f32": base64.b64encode(values.tobytes()).decode("ascii")}
+
+
+def _unpack(payload):
+    if not (isinstance(payload, dict) and "values_f32" in payload):
+        return payload
+    values = array.array("f")
+    values.frombytes(base64.b64decode(payload["values_f32"]))
+    if sys.byteorder == "big":
+        values.byteswap()
+    return {**{name: value for name, value in payload.items() if name != "values_f32"}, "values": values.tolist()}
