@@ -28,7 +28,7 @@ from pathlib import Path
 from conv_lint.analyzer import Analysis, Finding, ResolvedCall, SourceError, analyze_source, parse, partial_calls_differ
 from conv_lint.binding import BoundCall
 from conv_lint.call_edit import CallEdit, split_lines, write_arguments
-from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, ConvAPI, Default
+from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, PADDING, ConvAPI, Default
 from conv_lint.config import Settings
 from conv_lint.formatter_style import formatter_style
 from conv_lint.noqa import is_suppressed, noqa_lines
@@ -334,9 +334,12 @@ def _align(
             finding = findings.get((id(call.node), default.param))
             kind = target[default.hazard]
             template = ALIGN_SOURCES[api.library].get((default.hazard, kind))
-            if template is None:
+            if template is None or (api.library == "torch" and (default.hazard, kind) == (PADDING, "same")
+                                    and not _unit_stride_conv(call)):
                 if finding is not None:
                     reason = f"{api.name} has no {default.param} that matches {options.align_with}'s {kind}"
+                    if template is not None:  # PyTorch refuses padding='same' when the layer runs
+                        reason += " here: PyTorch takes padding='same' only in a convolution (not transposed) at stride 1"
                     result.not_fixed.append(NotFixed(finding, reason))
                 continue
             if finding is not None:
@@ -346,6 +349,21 @@ def _align(
             if current is not None and ast.unparse(current.value) == ast.unparse(ast.parse(value, mode="eval").body):
                 continue
             edits.set(call, default.param, value)
+
+
+def _unit_stride_conv(call: ResolvedCall) -> bool:
+    """A convolution, not a transposed one, whose stride is not written or is written as 1 on every axis."""
+    window = call.api.window
+    if call.api.transposed or window is None or window.strides is None:
+        return not call.api.transposed
+    stride = call.bound.arguments.get(window.strides)
+    if stride is None:
+        return True
+    try:
+        value = ast.literal_eval(stride.value)
+    except ValueError:
+        return False  # a stride the call does not spell out
+    return all(step == 1 for step in (value if isinstance(value, tuple) else (value,)))
 
 
 def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list[Default]:

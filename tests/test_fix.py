@@ -1,5 +1,6 @@
 """`conv-lint fix`, run for real on copies of files: what it changes, and what it must never change."""
 
+import importlib.util
 import os
 import shutil
 import stat
@@ -332,6 +333,34 @@ def test_align_with_torch_uses_fan_in_uniform(tmp_path):
     )
     # No Flax initializer draws a bias from the kernel's fan-in: that finding stays, with a reason.
     assert result.returncode == 1 and "CNV003" in findings(path)[0]
+
+
+def test_align_with_flax_writes_torch_same_padding_only_where_pytorch_takes_it(tmp_path):
+    # PyTorch refuses padding='same' at a stride above 1 (when the layer is made) and in a transposed
+    # conv (when it runs): those calls are left, with the reason, not written into a crash.
+    long_lines(tmp_path)
+    path = tmp_path / "model.py"
+    path.write_text(
+        "from torch import nn\n"
+        "c = nn.Conv2d(8, 4, 3)\n"
+        "unit = nn.Conv2d(8, 4, 3, stride=(1, 1))\n"
+        "strided = nn.Conv2d(8, 4, 3, stride=2)\n"
+        "up = nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2)\n"
+    )
+    result = run("conv-lint", "fix", "--align-with", "flax", str(path))
+    assert path.read_text() == (
+        "from torch import nn\n"
+        'c = nn.Conv2d(8, 4, 3, padding="same")\n'
+        'unit = nn.Conv2d(8, 4, 3, stride=(1, 1), padding="same")\n'
+        "strided = nn.Conv2d(8, 4, 3, stride=2)\n"
+        "up = nn.ConvTranspose2d(8, 4, kernel_size=3, stride=2)\n"
+    )
+    left = [line for line in result.stderr.splitlines() if "not fixed" in line]
+    assert [line.split(":")[1] for line in left] == ["4", "5"]
+    assert all("PyTorch takes padding='same' only in a convolution (not transposed) at stride 1" in line for line in left)
+    if importlib.util.find_spec("torch") is not None:  # what was written runs in PyTorch
+        program = path.read_text() + "import torch\nx = torch.zeros(1, 8, 6, 6)\nc(x), unit(x), strided(x), up(x)\n"
+        assert run("python", "-c", program).returncode == 0
 
 
 def test_libcst_codemod_gives_the_same_text_as_fix(tmp_path):
