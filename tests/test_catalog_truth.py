@@ -1343,7 +1343,7 @@ def test_tf1_layer_kernel_initializer_is_the_variable_scopes():
 def test_a_transposed_kernel_equal_to_its_stride_gives_every_default_padding_the_same_output():
     """CNV001 is not reported on a transposed conv whose kernel equals its stride: Keras' 'valid' and
     'same', Flax's 'SAME' and 'VALID' and PyTorch's 0 give the same output, values included; at a
-    1-sized kernel and stride 2 they do not (PyTorch's is one row shorter), so that one is reported."""
+    1-sized kernel and stride 2 PyTorch's is one row shorter, so that one is reported."""
     np = need("numpy")
     keras = need("keras")
     jnp = need("jax.numpy")
@@ -1374,5 +1374,6 @@ def test_a_transposed_kernel_equal_to_its_stride_gives_every_default_padding_the
         reference = same["keras valid"]
         for name, output in same.items():
             assert output.shape == reference.shape and np.allclose(output, reference, atol=1e-5), (k, name)
-    shapes = {name: output.shape for name, output in outputs(1, 2).items()}
-    assert len(set(shapes.values())) > 1, shapes
+    if importlib.util.find_spec("torch") is not None:  # Keras and Flax give n * s rows here too; PyTorch n * s - 1
+        shapes = {name: output.shape for name, output in outputs(1, 2).items()}
+        assert shapes["torch 0"] != shapes["keras valid"] == shapes["flax SAME"], shapes
