@@ -18,7 +18,7 @@ from conftest import FIXTURES, require_installed, run
 from conv_lint.analyzer import analyze_source
 from conv_lint.verify.judging.verdict import judge
 from conv_lint.verify.planning.plan import Jobs, Planner
-from conv_lint.verify.planning.probe import Probe
+from conv_lint.verify.planning.probe import Probe, ProbeArray
 from conv_lint.verify.planning.values import Evaluator, Known
 from conv_lint.verify.workers.pool import Limits, Pool
 
@@ -268,7 +268,7 @@ def test_cnv105_not_confirmed_for_a_symmetric_kernel(pool):
     for job in jobs.all():
         kernel = job.request.get("kernel")
         if kernel:  # (3, 1, 1): make it symmetric, w[0] == w[2]
-            kernel["values"][2] = kernel["values"][0]
+            job.request["kernel"] = ProbeArray(kernel.shape, (*kernel.values[:2], kernel.values[0]))
     pool.run(jobs.all())
     results = [judge(check) for check in checks]
     assert len(results) == 60 and {r.verdict for r in results} == {"NOT CONFIRMED"}, [r.reason for r in results][:3]

@@ -13,6 +13,7 @@ for: the workers run on the CPU with TF32 turned off, so float32 is full float32
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,13 @@ def _first_difference(a: dict, b: dict) -> str:
 
 def tolerance(x: Sequence[float], kernel: Sequence[float], kernel_shape: Sequence[int], bias: Sequence[float] | None) -> Tolerance:
     """The bound for a probe: canonical kernel (spatial..., in, out)."""
+    # tuple() of a tuple (what ProbeArray holds) is that tuple: the memo costs a lookup.
+    return _tolerance(tuple(x), tuple(kernel), tuple(kernel_shape), None if bias is None else tuple(bias))
+
+
+@functools.lru_cache(maxsize=1024)  # the same probe arrays recur across a run's findings
+def _tolerance(x: tuple[float, ...], kernel: tuple[float, ...], kernel_shape: tuple[int, ...],
+               bias: tuple[float, ...] | None) -> Tolerance:
     filters = kernel_shape[-1]
     terms = math.prod(kernel_shape[:-1])
     per_filter = [math.fsum(abs(kernel[i]) for i in range(o, len(kernel), filters)) for o in range(filters)]

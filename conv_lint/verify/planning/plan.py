@@ -47,8 +47,27 @@ SAMPLE_SIZE = 16384  # values per initializer: KS then separates uniform from tr
 
 
 def request_digest(worker: str, request: dict) -> str:
-    """What a request asks of which worker, as one hash: the key of a session's jobs and of the answer cache."""
-    return hashlib.sha256(json.dumps([worker, request], sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    """What a request asks of which worker, as one hash: the key of a session's jobs and of the answer cache.
+    A ``ProbeArray`` in it is keyed by its own digest (see ``worker_message`` for what a worker is sent)."""
+    text = json.dumps([worker, request], sort_keys=True, separators=(",", ":"), default=_array_digest)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def worker_message(message: dict) -> str:
+    """A message to a worker as JSON: each ``ProbeArray`` of its requests as its payload."""
+    return json.dumps(message, default=_array_payload)
+
+
+def _array_digest(value: object) -> dict:
+    if isinstance(value, ProbeArray):
+        return {"probe_array": value.digest}
+    raise TypeError(f"{type(value).__name__} is not part of a request")
+
+
+def _array_payload(value: object) -> dict:
+    if isinstance(value, ProbeArray):
+        return value.payload()
+    raise TypeError(f"{type(value).__name__} is not part of a request")
 
 
 @dataclass
@@ -151,9 +170,9 @@ def candidate_findings(finding: Finding) -> list[Finding]:
     return found
 
 
-def run_request(call: Call, rank: int, x: dict, kernel: dict | None, bias: dict | None, seed: int,
-                as_held: bool = False) -> dict:
-    """A worker's ``run`` request for ``call`` on channels-last arrays (payloads).
+def run_request(call: Call, rank: int, x: ProbeArray | dict, kernel: ProbeArray | dict | None,
+                bias: ProbeArray | dict | None, seed: int, as_held: bool = False) -> dict:
+    """A worker's ``run`` request for ``call`` on channels-last arrays (probe arrays, or payloads).
 
     ``kernel=None`` has a layer initialize its own weights from ``seed``. ``as_held`` feeds
     the arrays unchanged, as a channels-last framework holds them, whatever the call expects.
@@ -441,8 +460,7 @@ class Planner:
             if bias is not None and not (a.layer and b.layer):
                 bias = bias.zeros()  # a function (lax, tf.nn) adds no bias: compare the layer without one
             tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, bias.values if bias else None)
-            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), kernel.payload(),
-                                                           bias.payload() if bias else None, self.probe.seed, as_held=as_held))
+            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x, kernel, bias, self.probe.seed, as_held=as_held))
                     for call in (a, b)]
             runs.append((size, *jobs, tolerance))
         return RunComparison(title, (a, b), names, "values", runs)
@@ -451,7 +469,7 @@ class Planner:
                   size: tuple[int, ...]) -> RunComparison:
         """Two calls on given arrays (a canonical kernel each call transposes into its ``kernel_layout``), no bias."""
         tolerance = agreement.tolerance(x.values, kernel.values, kernel.shape, None)
-        jobs = [self.jobs.add(call.worker, run_request(call, len(size), x.payload(), kernel.payload(), None, self.probe.seed))
+        jobs = [self.jobs.add(call.worker, run_request(call, len(size), x, kernel, None, self.probe.seed))
                 for call in (a, b)]
         return RunComparison(title, (a, b), names, "values", [(size, *jobs, tolerance)])
 
@@ -496,8 +514,7 @@ class Planner:
         runs = []
         for size in probes.sizes(conv, self.probe):
             x, kernel, _ = probes.arrays(conv, self.probe, size)
-            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
-                                                           None, self.probe.seed, as_held=as_held))
+            jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x, None if call.layer else kernel, None, self.probe.seed, as_held=as_held))
                     for call in (a, b)]
             tolerance = x.values if a.layer else agreement.tolerance(x.values, kernel.values, kernel.shape, None)
             runs.append((size, *jobs, tolerance))
@@ -507,8 +524,7 @@ class Planner:
         size = probes.sizes(conv, self.probe)[0]
         x, kernel, bias = probes.arrays(conv, self.probe, size)
         # Layers initialize their own weights from the seed; functions take the probe's kernel.
-        jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x.payload(), None if call.layer else kernel.payload(),
-                                                       None, self.probe.seed))
+        jobs = [self.jobs.add(call.worker, run_request(call, conv.rank, x, None if call.layer else kernel, None, self.probe.seed))
                 for call in (a, b)]
         return RunComparison(title, (a, b), names, "bits", [(size, *jobs, None)])
 

@@ -15,8 +15,10 @@ one exact size instead.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import random
+import struct
 from dataclasses import dataclass
 
 from conv_lint.verify.planning.conv import Conv
@@ -39,11 +41,19 @@ class Probe:
 
 @dataclass(frozen=True)
 class ProbeArray:
+    """An array a request carries as itself, sent to a worker as its ``payload`` and keyed by its ``digest``."""
+
     shape: tuple[int, ...]
     values: tuple[float, ...]
 
     def payload(self) -> dict:
         return {"shape": list(self.shape), "values": list(self.values)}
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A hash of the shape and the exact values: a request's key without writing thousands of floats as text."""
+        data = struct.pack(f"<{len(self.shape)}q{len(self.values)}d", *self.shape, *self.values)
+        return hashlib.sha256(data).hexdigest()
 
     def zeros(self) -> ProbeArray:
         return ProbeArray(self.shape, (0.0,) * len(self.values))

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from conv_lint.cache import cache_folder, make_folder
 from conv_lint.config import Settings
-from conv_lint.verify.planning.plan import Job
+from conv_lint.verify.planning.plan import Job, worker_message
 from conv_lint.verify.workers.answers import FOLDER as ANSWERS_FOLDER
 from conv_lint.verify.workers.answers import AnswerCache, Context, now
 
@@ -210,7 +210,7 @@ class Worker:
                 return
             batch = [{**job.request, "id": index} for index, job in enumerate(pending)]
             try:
-                self.process.stdin.write((json.dumps({"batch": batch}) + "\n").encode())
+                self.process.stdin.write((worker_message({"batch": batch}) + "\n").encode())
                 self.process.stdin.flush()
             except (BrokenPipeError, OSError):
                 pass  # the worker died; reading its answers below says how
