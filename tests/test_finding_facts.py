@@ -17,7 +17,7 @@ from conv_lint.rules.facts import (
     FLAX_LECUN_NORMAL, KERAS_RANDOM_UNIFORM, TORCH_CONV_DEFAULT, InitializerContrast, KernelReading, LabelledFormula,
     TruncatedNormalStd,
 )
-from conv_lint.verify.planning.plan import Jobs, Planner
+from conv_lint.verify.planning.plan import Jobs, Planner, worker_message
 from conv_lint.verify.planning.probe import Probe
 from conv_lint.verify.planning.values import Evaluator
 
@@ -87,7 +87,7 @@ def planned(finding: Finding, args: dict | None) -> tuple:
     """What verify would do for ``finding``: every request it would send, its notes, or why it cannot."""
     jobs = Jobs()
     check = Planner(Probe(seed=0), jobs, sample_size=64).plan(finding, args, "no pin")
-    requests = json.dumps([[job.worker, job.request] for job in jobs.all()], sort_keys=True)
+    requests = worker_message({"requests": [[job.worker, job.request] for job in jobs.all()]})  # what workers get
     return requests, check.unverifiable, check.notes, check.fix_note, check.divergence is not None, check.fix is not None
 
 
