@@ -99,6 +99,7 @@ class Analysis:
     resolver: Resolver
     calls: list[ResolvedCall]
     findings: list[Finding]
+    values: Values  # what the module's expressions evaluate to, as the rules read them (and fix and verify)
 
 
 def analyze(
@@ -166,7 +167,7 @@ def analyze_module(
         replace(f, applicability=None) if f.applicability and partial_calls_differ(f, calls, findings) else f
         for f in findings
     ]
-    return Analysis(resolver, calls, findings)
+    return Analysis(resolver, calls, findings, values)
 
 
 def partial_calls_differ(finding: Finding, calls: list[ResolvedCall], findings: list[Finding]) -> bool:

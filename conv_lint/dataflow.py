@@ -133,6 +133,13 @@ class Values:
         values = self.of(node, scope)
         return values[0] if len(values) == 1 else None
 
+    def ints(self, node: ast.expr, scope: Scope) -> tuple[int, ...] | None:
+        """The ints ``node`` holds when the source gives exactly one value (``2`` → (2,), ``(2, 2)`` →
+        (2, 2)), else None: a kernel size, stride or dilation as written."""
+        value = self.known(node, scope)
+        values = value if isinstance(value, tuple) and value else (value,)
+        return values if all(type(v) is int for v in values) else None
+
     def qualified(self, node: ast.expr, scope: Scope) -> tuple[str, ...]:
         dotted = dotted_name(node)
         return self.resolver.qualified_names(dotted, scope) if dotted else ()

@@ -30,6 +30,7 @@ from conv_lint.binding import BoundCall
 from conv_lint.call_edit import CallEdit, split_lines, write_arguments
 from conv_lint.catalog import ALIGN_SOURCES, ALIGN_TARGETS, BIAS_INIT, PADDING, ConvAPI, Default
 from conv_lint.config import Settings
+from conv_lint.dataflow import Values
 from conv_lint.formatter_style import formatter_style
 from conv_lint.noqa import is_suppressed, noqa_lines
 from conv_lint.rules import RULES_BY_HAZARD
@@ -335,7 +336,7 @@ def _align(
             kind = target[default.hazard]
             template = ALIGN_SOURCES[api.library].get((default.hazard, kind))
             if template is None or (api.library == "torch" and (default.hazard, kind) == (PADDING, "same")
-                                    and not _unit_stride_conv(call)):
+                                    and not _unit_stride_conv(call, analysis.values)):
                 if finding is not None:
                     reason = f"{api.name} has no {default.param} that matches {options.align_with}'s {kind}"
                     if template is not None:  # PyTorch refuses padding='same' when the layer runs
@@ -351,19 +352,14 @@ def _align(
             edits.set(call, default.param, value)
 
 
-def _unit_stride_conv(call: ResolvedCall) -> bool:
-    """A convolution, not a transposed one, whose stride is not written or is written as 1 on every axis."""
+def _unit_stride_conv(call: ResolvedCall, values: Values) -> bool:
+    """A convolution, not a transposed one, whose stride is not passed or is 1 on every axis."""
     window = call.api.window
     if call.api.transposed or window is None or window.strides is None:
         return not call.api.transposed
     stride = call.bound.arguments.get(window.strides)
-    if stride is None:
-        return True
-    try:
-        value = ast.literal_eval(stride.value)
-    except ValueError:
-        return False  # a stride the call does not spell out
-    return all(step == 1 for step in (value if isinstance(value, tuple) else (value,)))
+    steps = () if stride is None else values.ints(stride.value, call.scope)
+    return steps is not None and all(step == 1 for step in steps)  # None: a stride the source does not tell
 
 
 def _alignable(api: ConvAPI, call: ResolvedCall, target: dict[str, str]) -> list[Default]:

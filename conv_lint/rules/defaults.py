@@ -111,9 +111,7 @@ def _literal_ints(bound: BoundCall, parameter: str, call: ResolvedCall, context:
     argument = bound.arguments.get(parameter)
     if argument is None:
         return ()
-    value = context.values.known(argument.value, call.scope)
-    values = value if isinstance(value, tuple) and value else (value,)
-    return tuple(values) if all(type(v) is int for v in values) else None
+    return context.values.ints(argument.value, call.scope)
 
 
 def _per_axis(values: tuple[int, ...], rank: int) -> tuple[int, ...]:

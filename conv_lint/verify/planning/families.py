@@ -414,6 +414,9 @@ class TfNN(Family):
         letters = layout_letters(conv.rank, conv.channels_last)
         return replace(call, input_layout=letters, output_layout=letters)
 
+    def layout_source(self, conv):
+        return repr(layout_letters(conv.rank, conv.channels_last))
+
     def padding_source(self, conv):
         if conv.padding.kind in ("valid", "same"):
             return repr(conv.padding.kind.upper()), ()
@@ -427,7 +430,7 @@ class TfNN(Family):
         kwargs.update(self._settings(conv, {"strides": "strides", "dilation": "dilations", "groups": "groups"}, omit))
         pad = self.padding_source(conv)[1] if PADDING not in omit else ()
         if LAYOUT not in omit:
-            kwargs["data_format"] = repr(layout_letters(conv.rank, conv.channels_last))
+            kwargs["data_format"] = self.layout_source(conv)
         letters = layout_letters(conv.rank, conv.channels_last or LAYOUT in omit)
         return Call("tensorflow.nn.convolution", tuple(kwargs.items()), self.kind, self.worker, letters, letters,
                     kernel_layout=f"{SPATIAL[conv.rank]}IO", pad=pad)

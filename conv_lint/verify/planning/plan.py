@@ -262,8 +262,8 @@ class Planner:
         conv = family.read(api, args, self.probe)
         conv = check.conv = replace(conv, in_channels=probes.channels(conv, self.probe))
         check.native = family.native(api, args, conv)
-        if family.runs_as(api):
-            check.notes.append(family.runs_as(api))
+        if runs_as := family.runs_as(api):
+            check.notes.append(runs_as)
         check.notes.extend(f"{name} is not a parameter of {api.name}: not passed on (Keras 2 accepts it and creates "
                            "no weight with it, Keras 3 refuses it)" for name in family.ignored(api, args))
         if not pin_only and hazard == TRANSPOSE_KERNEL:

@@ -95,7 +95,7 @@ def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
         return args, []  # a functional conv's `filters` is its kernel, its layout fixes its rank
     replaced, sentences = dict(args), []
     channels = sorted(name for name in CHANNEL_PARAMS if isinstance(args.get(name), NotStatic))
-    why = _why_free(finding) if channels else None
+    why = _why_free(finding)
     if why is not None:
         for name in channels:
             replaced[name] = Known(repr(STAND_IN_CHANNELS), STAND_IN_CHANNELS)
@@ -108,18 +108,18 @@ def stand_in(finding, args: dict) -> tuple[dict, list[str]]:
             if isinstance(args.get(name), NotStatic):
                 del replaced[name]
                 sentences.append(f"{name}: {args[name]}; left to the default, which the drawn weights do not depend on")
-        for name in sorted(KERNEL_PARAMS) if _why_free(finding) is not None else ():
+        for name in sorted(KERNEL_PARAMS) if why is not None else ():
             if isinstance(args.get(name), NotStatic):
                 replaced[name] = Known(repr(STAND_IN_KERNEL), STAND_IN_KERNEL)
-                sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_KERNEL}, {_why_free(finding)}")
+                sentences.append(f"{name}: {args[name]}; run with a stand-in {STAND_IN_KERNEL}, {why}")
     for name in sorted(LAYOUT_PARAMS):
         given = args.get(name)
         # Unknown, or known only as an expression (keras_hub's data_format=keras.config.image_data_format()).
-        why = given if isinstance(given, NotStatic) else (
+        unknown = given if isinstance(given, NotStatic) else (
             f"{given.source} is not a literal" if isinstance(given, Known) and not given.literal else None)
-        if why is not None and hazard in _LAYOUT_FREE:
+        if unknown is not None and hazard in _LAYOUT_FREE:
             del replaced[name]
-            sentences.append(f"{name}: {why}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
+            sentences.append(f"{name}: {unknown}; run in the default layout, which {_LAYOUT_FREE[hazard]} not depend on")
     # An initializer sets only the weights, which value checks take from the probe (or draw from one seed on
     # both sides): another hazard's divergence does not depend on it.
     for initializes, names in INITIALIZER_PARAMS.items():

@@ -18,7 +18,7 @@ from typing import Any
 
 from conv_lint.analyzer import Analysis, ResolvedCall
 from conv_lint.catalog import CATALOG
-from conv_lint.dataflow import KnownArray, Values
+from conv_lint.dataflow import KnownArray
 from conv_lint.resolve import ARITHMETIC, Scope, dotted_name
 
 OPAQUE = object()  # the value of a known argument that is not a literal (an initializer object)
@@ -72,7 +72,7 @@ class Evaluator:
 
     def __init__(self, analysis: Analysis) -> None:
         self.resolver = analysis.resolver
-        self.values = Values(analysis.resolver.names, analysis.resolver)
+        self.values = analysis.values
         self._depth = 0
 
     def arguments(self, call: ResolvedCall) -> dict[str, Known | NotStatic]:
@@ -94,7 +94,7 @@ class Evaluator:
         (``tf.zeros((1, 7, 4))``) or they come out of a conv of fixed rank (``y = tf.nn.conv1d(...)``);
         None where the two disagree or neither is known."""
         operands = call.api.operands
-        if operands is None or any(c.isdigit() for c in call.api.name.rsplit(".", 1)[1]):
+        if operands is None or call.api.spatial_dims is not None:
             return None
         found = []
         for parameter in (operands.input, operands.kernel):
@@ -115,9 +115,8 @@ class Evaluator:
         if found is not None and isinstance(found[0], ast.Call):
             for name in self.resolver.qualified_names(dotted_name(found[0].func) or "", found[1]):
                 api = CATALOG.lookup(name)
-                digits = [c for c in name.rsplit(".", 1)[1] if c.isdigit()] if api is not None and api.operands else []
-                if len(digits) == 1:
-                    return [(int(digits[0]), f"{ast.unparse(node)} is the output of {api.name}")]
+                if api is not None and api.operands and api.spatial_dims is not None:
+                    return [(api.spatial_dims, f"{ast.unparse(node)} is the output of {api.name}")]
         return []
 
     def evaluate(self, node: ast.expr, scope: Scope) -> Known:

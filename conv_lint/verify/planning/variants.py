@@ -14,7 +14,6 @@ the probe's kernel. Each family is its plain counterpart with these layers' name
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import replace
 
 from conv_lint.catalog import PADDING, TF_V1_LAYERS, ConvAPI
@@ -47,16 +46,11 @@ EXTRA_PARAMS = ("output_padding", "depth_multiplier", "channel_multiplier", "dep
 WEIGHTS = {"depthwise_initializer": "depthwise_kernel", "pointwise_initializer": "pointwise_kernel"}
 
 
-def _rank_from_name(api: ConvAPI) -> int | None:
-    found = re.search(r"(\d)[dD]", api.name.rsplit(".", 1)[1])
-    return int(found.group(1)) if found else None
-
-
 class _Variant:
     """Mixed into a plain family: these layers' ranks, and a filter count they may not take."""
 
     def rank(self, api, args):
-        return _rank_from_name(api) or super().rank(api, args)
+        return api.spatial_dims or super().rank(api, args)
 
     def read(self, api, args, probe):
         filters = self.names["filters"]
@@ -133,7 +127,7 @@ class TfNNVariant(TfNN):
     params = ("strides", "padding", "data_format", "dilations", "rate")  # rate: tf.compat.v1's depthwise dilation
 
     def read(self, api, args, probe):
-        rank = _rank_from_name(api)
+        rank = api.spatial_dims
         conv = functional_conv(
             probe,
             rank,
@@ -152,9 +146,6 @@ class TfNNVariant(TfNN):
 
     def align_source(self, hazard, kind):
         return repr(kind.upper()) if hazard == PADDING and kind in ("valid", "same") else None
-
-    def layout_source(self, conv):
-        return repr(layout_letters(conv.rank, conv.channels_last))
 
     def relaid(self, call, conv, channels_last):
         # Strides or dilations written for every axis ([1, 2, 2, 1]) name the batch and channel axes too:
